@@ -1,0 +1,17 @@
+/**
+ * The bundle's entry. `dist/main.js` and `dist/post.js` call these two functions;
+ * both share one bundle, and the heavy parts (@actions/core, undici) load only when
+ * there is work, so an idle post step costs barely more than starting Node.
+ */
+
+export async function main(): Promise<void> {
+  const { runMain } = await import('./main.js');
+  await runMain();
+}
+
+export async function post(): Promise<void> {
+  // Read straight from the environment (STATE_<name>) to decide before loading anything.
+  if (!process.env['STATE_key-id'] && !process.env['STATE_pending-key']) return;
+  const { runPost } = await import('./post.js');
+  await runPost();
+}
