@@ -1,0 +1,6 @@
+// The action runs on Node 24 (action.yml: node24). `npm test` gets it from the `node`
+// devDependency, whose binary npm puts first on PATH; refuse to test on anything else.
+const major = Number(process.versions.node.split('.')[0]);
+if (major !== 24) {
+  throw new Error(`Tests must run on Node 24, the action's runtime, not ${process.version}. Run them with \`npm test\`.`);
+}

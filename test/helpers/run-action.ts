@@ -1,0 +1,132 @@
+/**
+ * Runs the built action (dist/) the way the runner does: a child `node` process with
+ * INPUT_* variables (hyphens kept), file commands in GITHUB_OUTPUT / GITHUB_STATE /
+ * GITHUB_ENV / GITHUB_STEP_SUMMARY, and for the post step, main's state as STATE_*.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const DIST = resolve(import.meta.dirname, '../../dist');
+
+export interface StepResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  env: Record<string, string>;
+  summary: string;
+}
+
+export interface StepOptions {
+  inputs?: Record<string, string>;
+  state?: Record<string, string>;
+  env?: Record<string, string>;
+  /** Called once the process has started, e.g. to signal it. */
+  onSpawn?: (child: ChildProcess, output: () => string) => void;
+}
+
+/** Reads a file-command file: `name<<DELIMITER\nvalue\nDELIMITER` blocks, or `name=value` lines. */
+export function parseFileCommands(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc as unknown as [string, string, string];
+      const value: string[] = [];
+      while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i] as string);
+      values[name] = value.join('\n');
+    } else if (line.includes('=')) {
+      values[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return values;
+}
+
+export async function runStep(step: 'main' | 'post', options: StepOptions = {}): Promise<StepResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'venice-key-step-'));
+  const files = {
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STATE: join(dir, 'state'),
+    GITHUB_ENV: join(dir, 'env'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+  };
+  for (const file of Object.values(files)) writeFileSync(file, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'octo-org/octo-repo',
+    GITHUB_RUN_ID: '1234567890',
+    GITHUB_RUN_ATTEMPT: '1',
+    RUNNER_DEBUG: '1',
+    ...files,
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(options.inputs ?? {})) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
+
+  const child = spawn(process.execPath, [join(DIST, `${step}.js`)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  options.onSpawn?.(child, () => stdout);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+    child.on('close', (c, s) => done([c, s])),
+  );
+  const read = (file: string) => readFileSync(file, 'utf8');
+  const result: StepResult = {
+    code,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseFileCommands(read(files.GITHUB_OUTPUT)),
+    state: parseFileCommands(read(files.GITHUB_STATE)),
+    env: parseFileCommands(read(files.GITHUB_ENV)),
+    summary: read(files.GITHUB_STEP_SUMMARY),
+  };
+  rmSync(dir, { recursive: true, force: true });
+  return result;
+}
+
+/** A job's life for this action: the main step, then the post step with main's state. */
+export async function runJob(options: StepOptions & { postEnv?: Record<string, string> } = {}) {
+  const main = await runStep('main', options);
+  const post = await runStep('post', { inputs: options.inputs, state: main.state, env: { ...options.env, ...options.postEnv } });
+  return { main, post };
+}
+
+/**
+ * The runner masks a value from the moment it sees `::add-mask::value`. A key must be
+ * announced that way before anything else prints it, and then never printed at all
+ * (the log must not depend on masking to hide it).
+ */
+export function assertNoKeyLeaked(result: Pick<StepResult, 'stdout' | 'stderr'>, secrets: string[]): void {
+  const stdoutWithoutMasks = result.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+  for (const secret of secrets) {
+    if (stdoutWithoutMasks.includes(secret) || result.stderr.includes(secret)) {
+      throw new Error(`a key was printed in the log:\n${result.stdout}\n${result.stderr}`);
+    }
+  }
+  if (/VENICE_[A-Z]+_KEY_[A-Za-z0-9_-]{8,}/.test(stdoutWithoutMasks + result.stderr)) {
+    throw new Error(`something key-shaped was printed in the log:\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+/** The key's `::add-mask::` line comes before every other line that mentions it. */
+export function assertMaskedFirst(stdout: string, secret: string): void {
+  const lines = stdout.split('\n');
+  const maskAt = lines.indexOf(`::add-mask::${secret}`);
+  if (maskAt < 0) throw new Error('the key was never masked');
+  const firstUse = lines.findIndex((line) => line.includes(secret));
+  if (firstUse !== maskAt) throw new Error(`the key appears on line ${firstUse} before its mask on line ${maskAt}`);
+}
