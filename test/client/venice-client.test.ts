@@ -1,0 +1,202 @@
+/** The Venice client against undici's MockAgent: retries, waits, timeouts, error mapping, redaction. */
+import { MockAgent } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flattenDetails, VeniceApiError, VeniceClient, type ClientOptions } from '../../src/lib/venice.ts';
+
+const ORIGIN = 'https://api.venice.test';
+const KEY = 'VENICE_ADMIN_KEY_mockmockmockmock';
+const NOW = 1_900_000_000_000;
+
+let agent: MockAgent;
+let waits: number[];
+let debug: string[];
+
+beforeEach(() => {
+  agent = new MockAgent();
+  agent.disableNetConnect();
+  waits = [];
+  debug = [];
+});
+afterEach(async () => {
+  await agent.close();
+});
+
+function client(options: Partial<ClientOptions> = {}): VeniceClient {
+  let clock = NOW;
+  return new VeniceClient({
+    baseUrl: new URL(`${ORIGIN}/api/v1`),
+    key: KEY,
+    timeoutMs: 1_000,
+    maxAttempts: 4,
+    dispatcher: agent,
+    random: () => 0.5,
+    now: () => clock,
+    sleep: async (ms) => {
+      waits.push(ms);
+      clock += ms;
+    },
+    debug: (line) => debug.push(line),
+    ...options,
+  });
+}
+
+const pool = () => agent.get(ORIGIN);
+const json = { headers: { 'content-type': 'application/json' } };
+const RATE_LIMITS = {
+  data: {
+    accessPermitted: true,
+    apiTier: { id: 'paid', isCharged: true },
+    balances: { USD: 10, DIEM: 1 },
+    keyExpiration: null,
+    nextEpochBegins: '2030-01-01T00:00:00.000Z',
+    rateLimits: [],
+  },
+};
+
+describe('requests', () => {
+  it('sends the key as a Bearer token to the API root and parses the answer', async () => {
+    pool()
+      .intercept({ path: '/api/v1/api_keys/rate_limits', method: 'GET', headers: { authorization: `Bearer ${KEY}` } })
+      .reply(200, RATE_LIMITS, json);
+    await expect(client().rateLimits()).resolves.toEqual(RATE_LIMITS.data);
+    expect(debug).toEqual([expect.stringMatching(/^GET \/api_keys\/rate_limits -> 200 \(attempt 1\/4, \d+ ms\)$/)]);
+  });
+
+  it('sends a create body as JSON, once', async () => {
+    let sent: unknown;
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'POST' })
+      .reply(200, (options) => {
+        sent = JSON.parse(String(options.body));
+        return { success: true, data: { id: 'k1', apiKey: 'VENICE_INFERENCE_KEY_x' } };
+      }, json);
+    const body = { apiKeyType: 'INFERENCE' as const, description: 'd', expiresAt: '2030-01-01T00:00:00.000Z' };
+    await expect(client().createKey(body)).resolves.toMatchObject({ id: 'k1' });
+    expect(sent).toEqual(body);
+  });
+
+  it('deletes by id in the query; "could not be found" means already gone', async () => {
+    pool().intercept({ path: '/api/v1/api_keys?id=k1', method: 'DELETE' }).reply(200, { success: true }, json);
+    pool().intercept({ path: '/api/v1/api_keys?id=k2', method: 'DELETE' }).reply(400, { error: 'API key could not be found' }, json);
+    await expect(client().deleteKey('k1')).resolves.toBe('deleted');
+    await expect(client().deleteKey('k2')).resolves.toBe('already-gone');
+  });
+
+  it('refuses a plain-HTTP base URL off this machine', () => {
+    expect(() => client({ baseUrl: new URL('http://api.venice.ai/api/v1') })).toThrow(/Refusing to send a key/);
+  });
+});
+
+describe('retries', () => {
+  it('retries 5xx and 429 with backoff, then succeeds', async () => {
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(503, { error: 'busy' }, json);
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(429, { error: 'Rate limit exceeded' }, json);
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] }, json);
+    await expect(client().listKeys()).resolves.toEqual([]);
+    expect(waits).toEqual([750, 1_250]); // backoff with jitter 0.5: [500, 1000] then [500, 2000]
+  });
+
+  it('waits until x-ratelimit-reset-requests (or Retry-After), plus a spread', async () => {
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'GET' })
+      .reply(429, { error: 'Rate limit exceeded' }, { headers: { 'x-ratelimit-reset-requests': String(NOW / 1000 + 20) } });
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(503, { error: 'down' }, { headers: { 'retry-after': '4' } });
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] }, json);
+    await client().listKeys();
+    expect(waits).toEqual([20_000 + 2_500, 4_000 + 500]);
+  });
+
+  it('gives up after max-attempts with the last error', async () => {
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(500, { error: 'An unknown error occurred' }, json).times(4);
+    await expect(client().listKeys()).rejects.toThrow('GET /api_keys answered 500: An unknown error occurred');
+    expect(waits).toHaveLength(3);
+  });
+
+  it('stops waiting when the retry budget would be exceeded', async () => {
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'GET' })
+      .reply(429, { error: 'Rate limit exceeded' }, { headers: { 'retry-after': '120' } });
+    await expect(client({ retryBudgetMs: 60_000 }).listKeys()).rejects.toMatchObject({ status: 429 });
+    expect(waits).toEqual([]);
+  });
+
+  it.each([400, 401, 402, 403, 404])('does not retry a %i', async (status) => {
+    pool().intercept({ path: '/api/v1/api_keys/rate_limits', method: 'GET' }).reply(status, { error: 'no' }, json);
+    await expect(client().rateLimits()).rejects.toMatchObject({ status, retryable: false });
+    expect(waits).toEqual([]);
+  });
+
+  it('never repeats a create, even on a retryable failure: the caller must reconcile first', async () => {
+    pool().intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(500, { error: 'oops' }, json);
+    const error = await client()
+      .createKey({ apiKeyType: 'INFERENCE', description: 'd' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 500, retryable: true, outcomeUnknown: true });
+    expect(waits).toEqual([]);
+  });
+
+  it('a 429 on create is known not to have made a key', async () => {
+    pool().intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(429, { error: 'Rate limit exceeded' }, json);
+    await expect(client().createKey({ apiKeyType: 'INFERENCE', description: 'd' })).rejects.toMatchObject({
+      status: 429,
+      outcomeUnknown: false,
+    });
+  });
+});
+
+describe('timeouts and transport failures', () => {
+  it('times out a request that does not answer in time, and retries it', async () => {
+    pool().intercept({ path: '/api/v1/api_keys/rate_limits', method: 'GET' }).reply(200, RATE_LIMITS, json).delay(500);
+    pool().intercept({ path: '/api/v1/api_keys/rate_limits', method: 'GET' }).reply(200, RATE_LIMITS, json);
+    await expect(client({ timeoutMs: 100 }).rateLimits()).resolves.toEqual(RATE_LIMITS.data);
+    expect(waits).toHaveLength(1);
+    expect(debug[0]).toMatch(/-> timeout/);
+  });
+
+  it('reports a timeout as one whose outcome is unknown', async () => {
+    pool().intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(200, {}, json).delay(500);
+    await expect(client({ timeoutMs: 100 }).createKey({ apiKeyType: 'INFERENCE', description: 'd' })).rejects.toMatchObject({
+      kind: 'timeout',
+      outcomeUnknown: true,
+      message: 'POST /api_keys timed out after 100 ms.',
+    });
+  });
+
+  it('maps a connection error to a retryable network error', async () => {
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).replyWithError(new Error('socket hang up')).times(4);
+    await expect(client().listKeys()).rejects.toMatchObject({ kind: 'network', retryable: true });
+    expect(waits).toHaveLength(3);
+  });
+});
+
+describe('error messages', () => {
+  it("carry the server's message, status and validation details, never the key or a header", async () => {
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'POST' })
+      .reply(
+        400,
+        { error: `Invalid request for ${KEY}`, details: { _errors: [], description: { _errors: ['String must contain at most 64 character(s)'] } } },
+        { headers: { 'content-type': 'application/json', 'set-cookie': 'session=abc' } },
+      );
+    const error = (await client()
+      .createKey({ apiKeyType: 'INFERENCE', description: 'd' })
+      .catch((e: unknown) => e)) as VeniceApiError;
+    expect(error).toBeInstanceOf(VeniceApiError);
+    expect(error.message).toBe(
+      'POST /api_keys answered 400: Invalid request for *** (description: String must contain at most 64 character(s))',
+    );
+    expect(error.message).not.toContain('session');
+    expect(JSON.stringify(error)).not.toContain(KEY);
+  });
+
+  it('redact a non-JSON body and an unrecognised key shape', async () => {
+    const opaque = 'opaque-admin-secret-123';
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(401, `<html>bad token ${opaque}</html>`);
+    await expect(client({ key: opaque }).listKeys()).rejects.toThrow('GET /api_keys answered 401: <html>bad token ***</html>');
+  });
+
+  it('flattens zod-style detail trees', () => {
+    expect(flattenDetails({ _errors: ['top'], a: { _errors: ['x'], b: { _errors: ['y'] } } })).toEqual(['top', 'a: x', 'a.b: y']);
+    expect(flattenDetails(undefined)).toEqual([]);
+  });
+});
