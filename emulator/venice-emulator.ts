@@ -51,6 +51,8 @@ export interface LoggedRequest {
   status: number | 'dropped' | 'hung';
   ms: number;
   at: number;
+  /** The JSON body the client sent, if any (request bodies never carry a key). */
+  body?: unknown;
 }
 
 export interface EmulatorOptions {
@@ -217,11 +219,13 @@ export class VeniceEmulator {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/^\/api\/v1/, '');
+    const raw = await readBody(req);
     const record = (status: LoggedRequest['status']): void => {
-      this.log.push({ method, path, query: url.search, status, ms: this.options.now() - started, at: started });
+      const entry: LoggedRequest = { method, path, query: url.search, status, ms: this.options.now() - started, at: started };
+      if (raw) entry.body = safeJson(raw);
+      this.log.push(entry);
     };
 
-    const raw = await readBody(req);
     const fault = this.takeFault(method, path);
     if (fault && 'hang' in fault) return record('hung');
     if (fault && 'drop' in fault && fault.drop === 'before') {
@@ -473,6 +477,14 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function parseJson(raw: string): unknown {
