@@ -7,7 +7,7 @@ import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { parseInputs, type MintConfig } from '../../src/lib/inputs.ts';
 import { createBody } from '../../src/lib/modes/mint.ts';
 import { checkRequest, checkResponse, SPEC_PATH, specAvailable } from '../helpers/openapi.ts';
-import { runJob } from '../helpers/run-action.ts';
+import { runJob } from '../../emulator/runner.ts';
 
 if (!specAvailable) {
   console.warn(`Skipping the OpenAPI contract tests: the vendor's spec is not at ${SPEC_PATH} (it sits in ../shared beside a developer's clone).`);

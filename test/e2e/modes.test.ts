@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { keyDescription, repoTag } from '../../src/lib/naming.ts';
-import { assertMaskedFirst, assertNoKeyLeaked, runJob, runStep } from '../helpers/run-action.ts';
+import { runJob, runStep } from '../../emulator/runner.ts';
+import { assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 let emulator: VeniceEmulator;
