@@ -116,6 +116,8 @@ export function newSecret(type: KeyType): string {
 
 export class VeniceEmulator {
   readonly log: LoggedRequest[] = [];
+  /** Requests that have arrived, answered or not (the log records them when they end). */
+  received = 0;
   readonly adminKey: string;
   readonly inferenceKey: string;
   private readonly keys = new Map<string, StoredKey>();
@@ -195,6 +197,10 @@ export class VeniceEmulator {
     this.faults.push({ method: match.method, path: match.path, times: match.times ?? 1, fault });
   }
 
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   setBalances(balances: { USD: number; DIEM: number }): void {
     this.options.balances = balances;
   }
@@ -215,6 +221,7 @@ export class VeniceEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.received++;
     const started = this.options.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';

@@ -106,9 +106,11 @@ async function createKey(config: MintConfig, client: VeniceClient, guard: Cancel
     } catch (caught) {
       error = caught;
     }
-    if (!(error instanceof VeniceApiError) || !error.retryable) throw error;
+    // Unless we know no key was made, the pending name stays in state for the post step.
+    if (!(error instanceof VeniceApiError)) throw error;
     if (error.outcomeUnknown) await removeOrphan(client, description);
     core.saveState(STATE.pendingKey, '');
+    if (!error.retryable) throw error;
     if (guard.cancelled) throw new Error('The job was cancelled before a key was created.');
 
     const rateLimited = error.status === 429;
