@@ -1,0 +1,55 @@
+/** action.yml is valid, documents everything the code reads and writes, and the README's tables match it. */
+import { validateAction } from '@action-validator/core';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { withTables } from '../../scripts/docs.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const actionYml = readFileSync(join(root, 'action.yml'), 'utf8');
+const action = parse(actionYml) as {
+  inputs: Record<string, { description: string }>;
+  outputs: Record<string, { description: string }>;
+  runs: Record<string, string>;
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+const source = sourceFiles(join(root, 'src'))
+  .map((file) => readFileSync(file, 'utf8'))
+  .join('\n');
+
+describe('action.yml', () => {
+  it('passes action-validator', () => {
+    // action-validator's schema predates node24 (it knows node12..node20); everything else is checked
+    // by it, and `using` is checked below.
+    const result = validateAction(actionYml.replace('using: node24', 'using: node20')) as { errors: unknown[] };
+    expect(result.errors).toEqual([]);
+  });
+
+  it('runs on node24 with a main and a post step that always runs', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/main.js', post: 'dist/post.js', 'post-if': 'always()' });
+  });
+
+  it('declares every input the code reads, and reads every input it declares', () => {
+    // Inputs are read as get('name') / input('name'), or handed to a parser as (get, 'name').
+    const read = new Set([...source.matchAll(/(?:(?:get|input)\(|get, )'([a-z-]+)'/g)].map((m) => m[1]));
+    expect([...read].sort()).toEqual(Object.keys(action.inputs).sort());
+  });
+
+  it('declares every output the code sets', () => {
+    const set = new Set([...source.matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]));
+    expect([...set].sort()).toEqual(Object.keys(action.outputs).sort());
+  });
+});
+
+describe('README', () => {
+  it('has the inputs and outputs tables that action.yml makes (npm run docs rewrites them)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toBe(withTables(readme, actionYml));
+  });
+});
