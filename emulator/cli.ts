@@ -13,11 +13,12 @@ const emulator = await new VeniceEmulator({ creationWindowMs: Number(values.wind
 console.log(`Venice emulator listening: ${emulator.url}`);
 console.log(`Seeded ADMIN key:     ${emulator.adminKey}`);
 console.log(`Seeded INFERENCE key: ${emulator.inferenceKey}`);
-console.log('These keys exist only in this process. Use the URL as the action\'s base-url. Ctrl-C stops.');
+console.log("These keys exist only in this process. Use the URL as the action's base-url. Ctrl-C stops.");
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => void emulator.stop().then(() => process.exit(0)));
 }
 setInterval(() => {
-  for (const entry of emulator.log.splice(0)) console.log(`${entry.method} ${entry.path}${entry.query} -> ${entry.status} (${entry.ms} ms)`);
+  for (const entry of emulator.log.splice(0))
+    console.log(`${entry.method} ${entry.path}${entry.query} -> ${entry.status} (${entry.ms} ms)`);
 }, 250);

@@ -4,7 +4,7 @@
  * INPUT_* variables (hyphens kept), file commands in GITHUB_OUTPUT / GITHUB_STATE /
  * GITHUB_ENV / GITHUB_STEP_SUMMARY, and for the post step, main's state as STATE_*.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -78,9 +78,7 @@ export async function runStep(step: 'main' | 'post', options: StepOptions = {}):
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   options.onSpawn?.(child, () => stdout);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
-    child.on('close', (c, s) => done([c, s])),
-  );
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, s) => done([c, s])));
   const read = (file: string) => readFileSync(file, 'utf8');
   const result: StepResult = {
     code,

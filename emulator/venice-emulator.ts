@@ -104,7 +104,10 @@ class Issues {
   count = 0;
   add(path: string[], message: string): void {
     let node = this.tree as Record<string, unknown>;
-    for (const part of path) node = (node[part] ??= { _errors: [] }) as Record<string, unknown>;
+    for (const part of path) {
+      node[part] ??= { _errors: [] };
+      node = node[part] as Record<string, unknown>;
+    }
     (node._errors as string[]).push(message);
     this.count++;
   }
@@ -343,7 +346,10 @@ export class VeniceEmulator {
       throw new HttpError(429, 'Rate limit exceeded', {}, rateHeaders(0));
     }
     if (this.activeKeys().length >= activeKeyCap) {
-      throw new HttpError(400, `You have reached the maximum number of active API keys (${activeKeyCap}). Delete unused keys and try again.`);
+      throw new HttpError(
+        400,
+        `You have reached the maximum number of active API keys (${activeKeyCap}). Delete unused keys and try again.`,
+      );
     }
     this.creations.push(now);
 

@@ -3,8 +3,9 @@
  * shared by the main and post steps, and the two launchers action.yml names.
  * `npm run bundle` must reproduce the committed dist/ byte for byte.
  */
-import { createRequire } from 'node:module';
+
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';

@@ -4,7 +4,7 @@
  * step revokes the key, and a last check shows it is gone. The log is printed as
  * the runner would show it, masks applied.
  */
-import { renderLog, runStep, type StepResult, type StepOptions } from '../emulator/runner.ts';
+import { renderLog, runStep, type StepOptions, type StepResult } from '../emulator/runner.ts';
 import { VeniceEmulator } from '../emulator/venice-emulator.ts';
 
 const emulator = await new VeniceEmulator().start();
@@ -19,7 +19,8 @@ async function step(name: string, kind: 'main' | 'post', options: StepOptions, e
   console.log(`\n${kind === 'post' ? 'Post ' : ''}Run venice-key: ${name}`);
   for (const line of renderLog(result.stdout, { masks })) console.log(`  ${line}`);
   const outputs = Object.entries(result.outputs).filter(([, value]) => value !== '');
-  if (outputs.length > 0) console.log(`  outputs: ${outputs.map(([key, value]) => `${key}=${masks.has(value) ? '***' : value}`).join(', ')}`);
+  if (outputs.length > 0)
+    console.log(`  outputs: ${outputs.map(([key, value]) => `${key}=${masks.has(value) ? '***' : value}`).join(', ')}`);
   const requests = emulator.log.slice(before).map((entry) => `${entry.method} ${entry.path} ${entry.status}`);
   const problem = expectation(result);
   if (problem) problems.push(`${name}: ${problem}`);
@@ -35,7 +36,14 @@ try {
     r.code === 0 && r.outputs.valid === 'true' ? undefined : 'the seeded key should be valid',
   );
 
-  const mintInputs = { ...base, 'admin-key': emulator.adminKey, ttl: '10m', 'usd-limit': '1', description: 'demo', 'export-env': 'VENICE_API_KEY' };
+  const mintInputs = {
+    ...base,
+    'admin-key': emulator.adminKey,
+    ttl: '10m',
+    'usd-limit': '1',
+    description: 'demo',
+    'export-env': 'VENICE_API_KEY',
+  };
   const minted = await step('mint a capped 10-minute key', 'main', { inputs: mintInputs }, (r) =>
     r.code === 0 && r.outputs['api-key'] ? undefined : 'minting should succeed',
   );

@@ -21,9 +21,15 @@ export function renderTables(actionYml: string): { inputs: string; outputs: stri
   const inputs = [
     '| Input | Default | Description |',
     '|---|---|---|',
-    ...Object.entries(action.inputs).map(([name, input]) => `| \`${name}\` | ${input.default === undefined ? '' : `\`${input.default}\``} | ${cell(input.description)} |`),
+    ...Object.entries(action.inputs).map(
+      ([name, input]) => `| \`${name}\` | ${input.default === undefined ? '' : `\`${input.default}\``} | ${cell(input.description)} |`,
+    ),
   ].join('\n');
-  const outputs = ['| Output | Description |', '|---|---|', ...Object.entries(action.outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`)].join('\n');
+  const outputs = [
+    '| Output | Description |',
+    '|---|---|',
+    ...Object.entries(action.outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`),
+  ].join('\n');
   return { inputs, outputs };
 }
 

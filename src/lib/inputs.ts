@@ -69,9 +69,7 @@ export interface InputProblem {
   message: string;
 }
 
-export type ParseResult =
-  | { ok: true; config: Config; warnings: string[] }
-  | { ok: false; problems: InputProblem[]; warnings: string[] };
+export type ParseResult = { ok: true; config: Config; warnings: string[] } | { ok: false; problems: InputProblem[]; warnings: string[] };
 
 /** Inputs that only mean something in one mode; giving them elsewhere earns a warning. */
 const MODE_INPUTS: Record<Mode, readonly string[]> = {
@@ -160,16 +158,14 @@ function commonInputs(get: Getter, problem: (input: string, message: string) => 
   };
 }
 
-function resolveMode(
-  raw: string,
-  apiKey: string,
-  adminKey: string,
-  problem: (input: string, message: string) => void,
-): Mode | undefined {
+function resolveMode(raw: string, apiKey: string, adminKey: string, problem: (input: string, message: string) => void): Mode | undefined {
   const value = raw.toLowerCase() || 'auto';
   if (value === 'auto') {
     if (apiKey && adminKey) {
-      problem('mode', "'auto' cannot choose: both 'api-key' and 'admin-key' are set. Set 'mode' to 'verify' or 'mint', or give only one key.");
+      problem(
+        'mode',
+        "'auto' cannot choose: both 'api-key' and 'admin-key' are set. Set 'mode' to 'verify' or 'mint', or give only one key.",
+      );
       return undefined;
     }
     if (apiKey) return 'verify';
@@ -215,20 +211,17 @@ export function isSecureOrigin(url: URL): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-function requireAdminKey(
-  adminKey: string,
-  problem: (input: string, message: string) => void,
-  warnings: string[],
-): string {
+function requireAdminKey(adminKey: string, problem: (input: string, message: string) => void, warnings: string[]): string {
   if (!adminKey) {
     problem(
       'admin-key',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression for the user to copy
       'is empty. Pass an ADMIN key from a secret, e.g. admin-key: ${{ secrets.VENICE_ADMIN_KEY }}. If the secret exists, this run may come from a fork or Dependabot, which are not given secrets.',
     );
   } else if (keyTypeFromPrefix(adminKey) === 'INFERENCE') {
     problem(
       'admin-key',
-      'holds an INFERENCE key (its prefix says so). Minting, revoking and pruning need an ADMIN key: create one in Venice\'s API settings and store it as the secret.',
+      "holds an INFERENCE key (its prefix says so). Minting, revoking and pruning need an ADMIN key: create one in Venice's API settings and store it as the secret.",
     );
   } else if (!keyTypeFromPrefix(adminKey)) {
     warnings.push("'admin-key' does not start with VENICE_ADMIN_KEY_; using it anyway.");
@@ -236,15 +229,11 @@ function requireAdminKey(
   return adminKey;
 }
 
-function parseVerify(
-  get: Getter,
-  common: Common,
-  apiKey: string,
-  problem: (input: string, message: string) => void,
-): VerifyConfig {
+function parseVerify(get: Getter, common: Common, apiKey: string, problem: (input: string, message: string) => void): VerifyConfig {
   if (!apiKey) {
     problem(
       'api-key',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression for the user to copy
       'is empty. Pass the key to verify from a secret, e.g. api-key: ${{ secrets.VENICE_API_KEY }}. If the secret exists, this run may come from a fork or Dependabot, which are not given secrets.',
     );
   }
@@ -281,7 +270,7 @@ function parseMint(
     mode: 'mint',
     adminKey: requireAdminKey(adminKey, problem, warnings),
     expiresAt: parseExpiry(get, now, problem),
-    label: get('description').replace(/[\u0000-\u001f\u007f]/g, ' '),
+    label: get('description').replace(/\p{Cc}/gu, ' '),
     usdLimit,
     diemLimit,
     limitPeriod,
@@ -324,7 +313,10 @@ function parseKeyIds(raw: string, problem: (input: string, message: string) => v
   }
   for (const id of ids) {
     if (looksLikeKey(id)) {
-      problem('key-id', "holds a key's secret, not its id. Give the id (the mint step's 'key-id' output); and rotate that key, it has been exposed to this step's inputs.");
+      problem(
+        'key-id',
+        "holds a key's secret, not its id. Give the id (the mint step's 'key-id' output); and rotate that key, it has been exposed to this step's inputs.",
+      );
     } else if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
       problem('key-id', `'${id}' is not a key id (letters, digits, '-' and '_'). Give ids separated by commas or newlines.`);
     }
@@ -398,12 +390,7 @@ function numberInput(
   return value;
 }
 
-function booleanInput(
-  get: Getter,
-  name: string,
-  fallback: boolean,
-  problem: (input: string, message: string) => void,
-): boolean {
+function booleanInput(get: Getter, name: string, fallback: boolean, problem: (input: string, message: string) => void): boolean {
   const raw = get(name);
   if (!raw) return fallback;
   if (/^true$/i.test(raw)) return true;

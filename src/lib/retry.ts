@@ -40,11 +40,7 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
  * until then, plus a random spread so that many waiting jobs do not stampede together
  * at the reset (the spread grows with the wait, within 1..5 s).
  */
-export function retryDelayMs(
-  attempt: number,
-  serverWaitMs: number | undefined,
-  random: () => number = Math.random,
-): number {
+export function retryDelayMs(attempt: number, serverWaitMs: number | undefined, random: () => number = Math.random): number {
   if (serverWaitMs === undefined) return backoffMs(attempt, random);
   const spread = Math.min(5_000, Math.max(1_000, serverWaitMs / 4));
   return Math.round(serverWaitMs + random() * spread);

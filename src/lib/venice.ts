@@ -1,7 +1,7 @@
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { isSecureOrigin, type LimitPeriod, type ModelPrivacy } from './inputs.js';
 import { redact } from './redact.js';
-import { retryDelayMs, serverRequestedWaitMs, type Headers } from './retry.js';
+import { type Headers, retryDelayMs, serverRequestedWaitMs } from './retry.js';
 
 /** A typed client for the part of Venice's API this action uses. */
 
@@ -120,8 +120,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 export class VeniceClient {
   private readonly root: string;
-  private readonly options: Required<Omit<ClientOptions, 'dispatcher' | 'debug'>> &
-    Pick<ClientOptions, 'dispatcher' | 'debug'>;
+  private readonly options: Required<Omit<ClientOptions, 'dispatcher' | 'debug'>> & Pick<ClientOptions, 'dispatcher' | 'debug'>;
 
   constructor(options: ClientOptions) {
     // A second guard behind input validation: a key never travels in clear text off this machine.

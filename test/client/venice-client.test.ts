@@ -1,7 +1,7 @@
 /** The Venice client against undici's MockAgent: retries, waits, timeouts, error mapping, redaction. */
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flattenDetails, VeniceApiError, VeniceClient, type ClientOptions } from '../../src/lib/venice.ts';
+import { type ClientOptions, flattenDetails, VeniceApiError, VeniceClient } from '../../src/lib/venice.ts';
 
 const ORIGIN = 'https://api.venice.test';
 const KEY = 'VENICE_ADMIN_KEY_mockmockmockmock';
@@ -66,10 +66,14 @@ describe('requests', () => {
     let sent: unknown;
     pool()
       .intercept({ path: '/api/v1/api_keys', method: 'POST' })
-      .reply(200, (options) => {
-        sent = JSON.parse(String(options.body));
-        return { success: true, data: { id: 'k1', apiKey: 'VENICE_INFERENCE_KEY_x' } };
-      }, json);
+      .reply(
+        200,
+        (options) => {
+          sent = JSON.parse(String(options.body));
+          return { success: true, data: { id: 'k1', apiKey: 'VENICE_INFERENCE_KEY_x' } };
+        },
+        json,
+      );
     const body = { apiKeyType: 'INFERENCE' as const, description: 'd', expiresAt: '2030-01-01T00:00:00.000Z' };
     await expect(client().createKey(body)).resolves.toMatchObject({ id: 'k1' });
     expect(sent).toEqual(body);
@@ -100,7 +104,9 @@ describe('retries', () => {
     pool()
       .intercept({ path: '/api/v1/api_keys', method: 'GET' })
       .reply(429, { error: 'Rate limit exceeded' }, { headers: { 'x-ratelimit-reset-requests': String(NOW / 1000 + 20) } });
-    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(503, { error: 'down' }, { headers: { 'retry-after': '4' } });
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'GET' })
+      .reply(503, { error: 'down' }, { headers: { 'retry-after': '4' } });
     pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] }, json);
     await client().listKeys();
     expect(waits).toEqual([20_000 + 2_500, 4_000 + 500]);
@@ -175,7 +181,10 @@ describe('error messages', () => {
       .intercept({ path: '/api/v1/api_keys', method: 'POST' })
       .reply(
         400,
-        { error: `Invalid request for ${KEY}`, details: { _errors: [], description: { _errors: ['String must contain at most 64 character(s)'] } } },
+        {
+          error: `Invalid request for ${KEY}`,
+          details: { _errors: [], description: { _errors: ['String must contain at most 64 character(s)'] } },
+        },
         { headers: { 'content-type': 'application/json', 'set-cookie': 'session=abc' } },
       );
     const error = (await client()

@@ -3,14 +3,16 @@
  * Venice's published OpenAPI spec. Where they disagree, the emulator is wrong.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob } from '../../emulator/runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { parseInputs, type MintConfig } from '../../src/lib/inputs.ts';
+import { type MintConfig, parseInputs } from '../../src/lib/inputs.ts';
 import { createBody } from '../../src/lib/modes/mint.ts';
 import { checkRequest, checkResponse, SPEC_PATH, specAvailable } from '../helpers/openapi.ts';
-import { runJob } from '../../emulator/runner.ts';
 
 if (!specAvailable) {
-  console.warn(`Skipping the OpenAPI contract tests: the vendor's spec is not at ${SPEC_PATH} (it sits in ../shared beside a developer's clone).`);
+  console.warn(
+    `Skipping the OpenAPI contract tests: the vendor's spec is not at ${SPEC_PATH} (it sits in ../shared beside a developer's clone).`,
+  );
 }
 
 const ADMIN = 'VENICE_ADMIN_KEY_contractcontract';
@@ -25,7 +27,10 @@ describe.skipIf(!specAvailable)('requests the action sends', () => {
   it.each([
     ['defaults', {}],
     ['USD cap', { 'usd-limit': '2.5' }],
-    ['both caps, a period and privacy', { 'usd-limit': '0', 'diem-limit': '9999999999', 'limit-period': 'MONTH', 'model-privacy': 'PRIVATE_ONLY' }],
+    [
+      'both caps, a period and privacy',
+      { 'usd-limit': '0', 'diem-limit': '9999999999', 'limit-period': 'MONTH', 'model-privacy': 'PRIVATE_ONLY' },
+    ],
     ['an absolute expiry', { 'expires-at': new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z') }],
   ])('create body with %s fits POST /api_keys', (_name, inputs) => {
     const body = createBody(mintConfig(inputs), 'venice-key:0123abcd:1.1:abcdefgh a label');
@@ -48,7 +53,9 @@ describe.skipIf(!specAvailable)('requests the action sends', () => {
   it('the check has teeth: a body the spec forbids is refused', () => {
     expect(checkRequest('/api_keys', 'POST', { apiKeyType: 'INFERENCE', description: 'x'.repeat(65) }).ok).toBe(false);
     expect(checkRequest('/api_keys', 'POST', { apiKeyType: 'INFERENCE', description: 'd', extra: 1 }).ok).toBe(false);
-    expect(checkRequest('/api_keys', 'POST', { apiKeyType: 'INFERENCE', description: 'd', consumptionLimit: { usd: 'ten' } }).ok).toBe(false);
+    expect(checkRequest('/api_keys', 'POST', { apiKeyType: 'INFERENCE', description: 'd', consumptionLimit: { usd: 'ten' } }).ok).toBe(
+      false,
+    );
   });
 });
 
@@ -115,7 +122,13 @@ describe.skipIf(!specAvailable)('answers the emulator gives', () => {
 
   it('POST /api_keys: creates; refuses bad bodies with zod-style details', async () => {
     const created = await exchange('POST', '/api_keys', {
-      body: { apiKeyType: 'INFERENCE', description: 'contract', expiresAt: future(), consumptionLimit: { usd: 1, diem: null }, limitPeriod: 'LIFETIME' },
+      body: {
+        apiKeyType: 'INFERENCE',
+        description: 'contract',
+        expiresAt: future(),
+        consumptionLimit: { usd: 1, diem: null },
+        limitPeriod: 'LIFETIME',
+      },
     });
     expect(created.status).toBe(200);
     const bad: [string, unknown, string][] = [

@@ -4,9 +4,9 @@
  * emulator; the built action runs as the runner runs it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runBurst } from '../../emulator/scenarios.ts';
 import { runJob, runStep } from '../../emulator/runner.ts';
-import { VeniceEmulator, type EmulatorOptions } from '../../emulator/venice-emulator.ts';
+import { runBurst } from '../../emulator/scenarios.ts';
+import { type EmulatorOptions, VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 let emulator: VeniceEmulator;
@@ -125,7 +125,7 @@ describe('faults, one test each', () => {
     const wrong = `${emulator.adminKey.slice(0, -3)}xyz`;
     const { main, post } = await runJob({ inputs: mintInputs({ 'admin-key': wrong }) });
     expect(main.code).toBe(1);
-    expect(main.stdout).toContain("::error::Input 'admin-key' was rejected: Venice answered 401 \"Authentication failed\"");
+    expect(main.stdout).toContain('::error::Input \'admin-key\' was rejected: Venice answered 401 "Authentication failed"');
     expect(calls()).toEqual(['POST /api_keys 401']);
     expect(post.stdout).toBe('');
     assertNoKeyLeaked(main, [wrong]);
@@ -191,7 +191,8 @@ describe('cancellation', () => {
     const main = await runStep('main', {
       inputs: mintInputs({ 'export-env': 'VENICE_API_KEY' }),
       // Signal as soon as the key's mask is printed: state was written just before.
-      onSpawn: (child, output) => void until(() => output().includes('::add-mask::VENICE_INFERENCE_KEY_'), 10_000).then(() => child.kill('SIGINT')),
+      onSpawn: (child, output) =>
+        void until(() => output().includes('::add-mask::VENICE_INFERENCE_KEY_'), 10_000).then(() => child.kill('SIGINT')),
     });
     expect(main.state['key-id']).toBeTruthy();
     const post = await runStep('post', { inputs: mintInputs(), state: main.state });

@@ -3,9 +3,9 @@
  * each mode's happy path and its expected failures, and the requests each one sends.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runJob, runStep } from '../../emulator/runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { keyDescription, repoTag } from '../../src/lib/naming.ts';
-import { runJob, runStep } from '../../emulator/runner.ts';
 import { assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
@@ -81,7 +81,14 @@ describe('verify', () => {
 describe('mint and the post step', () => {
   it('mints with one POST, masks the key first, and the post step revokes it with one DELETE', async () => {
     const { main, post } = await runJob({
-      inputs: { ...base(), 'admin-key': emulator.adminKey, ttl: '10m', 'usd-limit': '2.5', description: 'nightly evals', 'export-env': 'VENICE_API_KEY' },
+      inputs: {
+        ...base(),
+        'admin-key': emulator.adminKey,
+        ttl: '10m',
+        'usd-limit': '2.5',
+        description: 'nightly evals',
+        'export-env': 'VENICE_API_KEY',
+      },
     });
     expect(main.code).toBe(0);
     const apiKey = main.outputs['api-key'] as string;
@@ -105,7 +112,14 @@ describe('mint and the post step', () => {
   it('sends the caps, the period, the privacy and an expiry ttl from now; names the key after the run', async () => {
     const before = Date.now();
     const result = await runStep('main', {
-      inputs: { ...base(), 'admin-key': emulator.adminKey, ttl: '2h', 'diem-limit': '1', 'model-privacy': 'private_text', description: 'x'.repeat(80) },
+      inputs: {
+        ...base(),
+        'admin-key': emulator.adminKey,
+        ttl: '2h',
+        'diem-limit': '1',
+        'model-privacy': 'private_text',
+        description: 'x'.repeat(80),
+      },
     });
     expect(result.code).toBe(0);
     const [key] = emulator.mintedKeys();
@@ -155,7 +169,7 @@ describe('mint and the post step', () => {
     const inference = emulator.addKey({ apiKeyType: 'INFERENCE', secret: 'unprefixed-inference-secret-0123456789' });
     const result = await runStep('main', { inputs: { ...base(), 'admin-key': inference.secret } });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("::error::Input 'admin-key' is not an ADMIN key: Venice answered 401 \"Admin API key required\"");
+    expect(result.stdout).toContain('::error::Input \'admin-key\' is not an ADMIN key: Venice answered 401 "Admin API key required"');
     expect(calls()).toEqual(['POST /api_keys 401']);
     assertNoKeyLeaked(result, [inference.secret]);
   });
@@ -200,7 +214,14 @@ describe('revoke and prune', () => {
 describe('inputs', () => {
   it('reports every bad input as an ::error:: naming it, and sends nothing', async () => {
     const result = await runStep('main', {
-      inputs: { ...base(), 'admin-key': emulator.adminKey, ttl: '5s', 'usd-limit': '-1', 'limit-period': 'weekly', 'export-env': 'GITHUB_TOKEN' },
+      inputs: {
+        ...base(),
+        'admin-key': emulator.adminKey,
+        ttl: '5s',
+        'usd-limit': '-1',
+        'limit-period': 'weekly',
+        'export-env': 'GITHUB_TOKEN',
+      },
     });
     expect(result.code).toBe(1);
     for (const input of ['ttl', 'usd-limit', 'limit-period', 'export-env']) {

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +19,25 @@ function makeCertificate(dir: string): { key: string; cert: string; certPath: st
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyPath, '-out', certPath],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ],
       { stdio: 'ignore' },
     );
   } catch {
@@ -81,7 +98,9 @@ describe.skipIf(!certificate)('HTTPS and proxies', () => {
     const before = emulator.received;
     const result = await runStep('main', { inputs: { 'base-url': emulator.url, 'api-key': emulator.inferenceKey } });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/::error::GET \/api_keys\/rate_limits failed: the server's TLS certificate is not trusted \(\w+\)\. .*NODE_EXTRA_CA_CERTS/);
+    expect(result.stdout).toMatch(
+      /::error::GET \/api_keys\/rate_limits failed: the server's TLS certificate is not trusted \(\w+\)\. .*NODE_EXTRA_CA_CERTS/,
+    );
     expect(result.stdout.match(/::debug::GET \/api_keys\/rate_limits -> tls/g)).toHaveLength(1);
     expect(emulator.received).toBe(before);
   });

@@ -3,9 +3,10 @@
  * read where it lies and never copied into the project. Ajv validates; this file only
  * turns OpenAPI 3.0's dialect into the JSON Schema Ajv speaks.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
 export const SPEC_PATH = resolve(import.meta.dirname, '../../../shared/venice/openapi.yaml');
@@ -13,7 +14,16 @@ export const specAvailable = existsSync(SPEC_PATH);
 
 type Schema = Record<string, unknown>;
 interface Spec {
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> }; responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: Schema }> };
+        responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+      }
+    >
+  >;
   components: { schemas: Record<string, Schema> };
 }
 
@@ -43,7 +53,10 @@ export function toJsonSchema(node: unknown, seen: string[] = []): unknown {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'example' || key === 'examples') continue;
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, toJsonSchema(v, seen)])) : toJsonSchema(value, seen);
+    out[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, toJsonSchema(v, seen)]))
+        : toJsonSchema(value, seen);
   }
   if (out.nullable === true) {
     if (out.type === undefined) return { type: 'null' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inputFromEnv, isSecureOrigin, parseInputs, splitList, type Config, type MintConfig } from '../../src/lib/inputs.ts';
+import { type Config, inputFromEnv, isSecureOrigin, type MintConfig, parseInputs, splitList } from '../../src/lib/inputs.ts';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 const ADMIN = 'VENICE_ADMIN_KEY_testtesttest';
@@ -83,7 +83,9 @@ describe('mint', () => {
     expect(problems({ 'admin-key': ADMIN, 'expires-at': '2029-12-31T23:00:00Z' })).toEqual([
       expect.stringMatching(/^expires-at: '2029-12-31T23:00:00Z' must be between 1m and 30d from now/),
     ]);
-    expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-01-02' })).toEqual([expect.stringMatching(/not an ISO 8601 time with a zone/)]);
+    expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-01-02' })).toEqual([
+      expect.stringMatching(/not an ISO 8601 time with a zone/),
+    ]);
     expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-01-02T00:00:00Z', ttl: '1h' })).toEqual([
       expect.stringMatching(/^expires-at: cannot be combined with 'ttl'/),
     ]);
@@ -113,7 +115,9 @@ describe('mint', () => {
 
   it('says an INFERENCE key cannot be the admin-key, and warns about an unknown prefix', () => {
     expect(problems({ mode: 'mint', 'admin-key': INFERENCE })).toEqual([expect.stringMatching(/^admin-key: holds an INFERENCE key/)]);
-    expect(parse({ 'admin-key': 'sk-something' }).warnings).toEqual(["'admin-key' does not start with VENICE_ADMIN_KEY_; using it anyway."]);
+    expect(parse({ 'admin-key': 'sk-something' }).warnings).toEqual([
+      "'admin-key' does not start with VENICE_ADMIN_KEY_; using it anyway.",
+    ]);
   });
 
   it('keeps control characters out of the label', () => {
@@ -130,7 +134,13 @@ describe('verify, revoke, prune', () => {
   it('verify: thresholds, models and min-ttl', () => {
     expect(
       config({ 'api-key': INFERENCE, 'min-balance-usd': '1.5', 'require-models': 'a, b\nc', 'min-ttl': '30m', 'fail-on-invalid': 'false' }),
-    ).toMatchObject({ minBalanceUsd: 1.5, minBalanceDiem: undefined, requireModels: ['a', 'b', 'c'], minTtlMs: 1_800_000, failOnInvalid: false });
+    ).toMatchObject({
+      minBalanceUsd: 1.5,
+      minBalanceDiem: undefined,
+      requireModels: ['a', 'b', 'c'],
+      minTtlMs: 1_800_000,
+      failOnInvalid: false,
+    });
     expect(problems({ mode: 'verify' })).toEqual([expect.stringMatching(/^api-key: is empty/)]);
   });
 
@@ -145,7 +155,10 @@ describe('verify, revoke, prune', () => {
 
   it('prune: older-than defaults to 6h; dry-run to false', () => {
     expect(config({ mode: 'prune', 'admin-key': ADMIN })).toMatchObject({ olderThanMs: 6 * 3_600_000, dryRun: false });
-    expect(config({ mode: 'prune', 'admin-key': ADMIN, 'older-than': '0', 'dry-run': 'true' })).toMatchObject({ olderThanMs: 0, dryRun: true });
+    expect(config({ mode: 'prune', 'admin-key': ADMIN, 'older-than': '0', 'dry-run': 'true' })).toMatchObject({
+      olderThanMs: 0,
+      dryRun: true,
+    });
   });
 });
 
@@ -157,7 +170,9 @@ describe('connection settings', () => {
 
   it('refuses plain HTTP except to loopback, and URLs with credentials', () => {
     expect(problems({ 'api-key': INFERENCE, 'base-url': 'http://api.venice.ai/api/v1' })).toEqual([expect.stringMatching(/is not HTTPS/)]);
-    expect(problems({ 'api-key': INFERENCE, 'base-url': 'https://u:p@host/' })).toEqual([expect.stringMatching(/must not carry credentials/)]);
+    expect(problems({ 'api-key': INFERENCE, 'base-url': 'https://u:p@host/' })).toEqual([
+      expect.stringMatching(/must not carry credentials/),
+    ]);
     expect(problems({ 'api-key': INFERENCE, 'base-url': 'not a url' })).toEqual([expect.stringMatching(/is not a URL/)]);
     for (const url of ['http://127.0.0.1:8080/api/v1', 'http://localhost:1/', 'http://[::1]:2/', 'https://api.venice.ai/api/v1']) {
       expect(isSecureOrigin(new URL(url))).toBe(true);

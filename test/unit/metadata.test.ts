@@ -1,7 +1,8 @@
 /** action.yml is valid, documents everything the code reads and writes, and the README's tables match it. */
-import { validateAction } from '@action-validator/core';
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { validateAction } from '@action-validator/core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { withTables } from '../../scripts/docs.ts';

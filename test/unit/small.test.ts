@@ -27,7 +27,13 @@ describe('naming', () => {
   it('names a key with marker, repository tag, run, attempt and nonce, and parses it back', () => {
     const name = keyDescription(run, 'abcd1234', 'evals');
     expect(name).toBe(`venice-key:${repoTag('octo-org/octo-repo')}:9876543210.2:abcd1234 evals`);
-    expect(parseKeyDescription(name)).toEqual({ repoTag: repoTag(run.repository), runId: '9876543210', runAttempt: '2', nonce: 'abcd1234', label: 'evals' });
+    expect(parseKeyDescription(name)).toEqual({
+      repoTag: repoTag(run.repository),
+      runId: '9876543210',
+      runAttempt: '2',
+      nonce: 'abcd1234',
+      label: 'evals',
+    });
     expect(parseKeyDescription(keyDescription(run, 'abcd1234'))?.label).toBe('');
   });
 
@@ -57,7 +63,11 @@ describe('naming', () => {
   });
 
   it('takes the run from the runner environment, with placeholders outside it', () => {
-    expect(runIdentityFromEnv({ GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '3' })).toEqual({ repository: 'o/r', runId: '7', runAttempt: '3' });
+    expect(runIdentityFromEnv({ GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '3' })).toEqual({
+      repository: 'o/r',
+      runId: '7',
+      runAttempt: '3',
+    });
     expect(runIdentityFromEnv({})).toEqual({ repository: 'local/local', runId: '0', runAttempt: '1' });
   });
 });

@@ -2,11 +2,11 @@ import * as core from '@actions/core';
 import { explainAdminKeyError } from '../admin-errors.js';
 import { formatDuration } from '../duration.js';
 import type { MintConfig } from '../inputs.js';
-import { keyDescription, newNonce, runIdentityFromEnv, type RunIdentity } from '../naming.js';
+import { keyDescription, newNonce, type RunIdentity, runIdentityFromEnv } from '../naming.js';
 import { retryDelayMs } from '../retry.js';
 import { STATE } from '../state.js';
 import { writeSummary } from '../summary.js';
-import { sleep, VeniceApiError, type CreatedKey, type CreateKeyBody, type VeniceClient } from '../venice.js';
+import { type CreatedKey, type CreateKeyBody, sleep, VeniceApiError, type VeniceClient } from '../venice.js';
 
 /** How long a mint may wait out Venice's limit of 20 creations a minute before giving up. */
 export const CREATE_WAIT_BUDGET_MS = 5 * 60_000;
@@ -61,7 +61,9 @@ export async function mint(config: MintConfig, client: VeniceClient, deps: MintD
   if (guard.cancelled) throw new Error('The job was cancelled; the key is recorded for the post step to revoke.');
 
   const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - Date.now())})` : '';
-  core.info(`Minted INFERENCE key ${created.id}${ttl}; ${config.revoke ? 'the post step revokes it when the job ends' : 'it stays until it expires (revoke: false)'}.`);
+  core.info(
+    `Minted INFERENCE key ${created.id}${ttl}; ${config.revoke ? 'the post step revokes it when the job ends' : 'it stays until it expires (revoke: false)'}.`,
+  );
 }
 
 function publish(config: MintConfig, created: CreatedKey): void {

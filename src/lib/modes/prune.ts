@@ -25,7 +25,10 @@ export async function prune(config: PruneConfig, client: VeniceClient, now = new
     for (const key of stale) core.info(`Would delete ${key.id} "${key.description}" (created ${key.createdAt}).`);
     core.info(`Dry run: ${stale.length} key(s) left behind by this action are older than ${age}; nothing was deleted.`);
     core.setOutput('revoked', String(stale.length));
-    await writeSummary('Venice keys to prune (dry run)', stale.map((key) => [key.id, key.description ?? '']));
+    await writeSummary(
+      'Venice keys to prune (dry run)',
+      stale.map((key) => [key.id, key.description ?? '']),
+    );
     return;
   }
 

@@ -50,5 +50,7 @@ export function reportFailures(outcome: DeleteOutcome): void {
   for (const { id, error } of outcome.failed) {
     core.error(`Could not delete key ${id}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  throw new Error(`${outcome.failed.length} key(s) could not be deleted: ${outcome.failed.map((f) => f.id).join(', ')}. Run this step again to retry.`);
+  throw new Error(
+    `${outcome.failed.length} key(s) could not be deleted: ${outcome.failed.map((f) => f.id).join(', ')}. Run this step again to retry.`,
+  );
 }

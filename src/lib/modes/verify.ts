@@ -3,7 +3,7 @@ import { formatDuration } from '../duration.js';
 import type { VerifyConfig } from '../inputs.js';
 import { keyTypeFromPrefix } from '../redact.js';
 import { writeSummary } from '../summary.js';
-import { VeniceApiError, type RateLimits, type VeniceClient } from '../venice.js';
+import { type RateLimits, VeniceApiError, type VeniceClient } from '../venice.js';
 
 export interface Verdict {
   valid: boolean;
@@ -50,7 +50,10 @@ export async function judge(config: VerifyConfig, client: VeniceClient, now: Dat
     limits = await client.rateLimits();
   } catch (error) {
     if (error instanceof VeniceApiError && error.status === 401) {
-      return { valid: false, reasons: [`Venice rejected it (401 ${error.serverMessage ?? 'Authentication failed'}): wrong, revoked or expired`] };
+      return {
+        valid: false,
+        reasons: [`Venice rejected it (401 ${error.serverMessage ?? 'Authentication failed'}): wrong, revoked or expired`],
+      };
     }
     throw error;
   }
