@@ -1,3 +1,5 @@
+import { STATE } from './lib/state.js';
+
 /**
  * The bundle's entry. `dist/main.js` and `dist/post.js` call these two functions;
  * both share one bundle, and the heavy parts (@actions/core, undici) load only when
@@ -11,7 +13,7 @@ export async function main(): Promise<void> {
 
 export async function post(): Promise<void> {
   // Read straight from the environment (STATE_<name>) to decide before loading anything.
-  if (!process.env['STATE_key-id'] && !process.env['STATE_pending-key']) return;
+  if (!process.env[`STATE_${STATE.keyId}`] && !process.env[`STATE_${STATE.pendingKey}`]) return;
   const { runPost } = await import('./post.js');
   await runPost();
 }

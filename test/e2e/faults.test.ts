@@ -3,6 +3,9 @@
  * whatever the network, the API or the runner does. Faults are injected into the
  * emulator; the built action runs as the runner runs it.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runJob, runStep } from '../../emulator/runner.ts';
 import { runBurst } from '../../emulator/scenarios.ts';
@@ -108,6 +111,18 @@ describe('faults, one test each', () => {
     emulator.clearFaults();
     const revoke = await runStep('main', { inputs: mintInputs({ mode: 'revoke', 'key-id': id }) });
     expect(revoke.outputs.revoked).toBe('1');
+  });
+
+  it('a failure after the key exists (here: GITHUB_ENV cannot be written) deletes the key before the step fails', async () => {
+    await start();
+    const unwritable = mkdtempSync(join(tmpdir(), 'venice-key-env-')); // a directory, not a file
+    const { main, post } = await runJob({ inputs: mintInputs({ 'export-env': 'VENICE_API_KEY' }), env: { GITHUB_ENV: unwritable } });
+    rmSync(unwritable, { recursive: true });
+    expect(main.code).toBe(1);
+    expect(main.stdout).toMatch(/::error::.*EISDIR/);
+    expect(post.code).toBe(0);
+    expect(calls().slice(0, 2)).toEqual(['POST /api_keys 200', 'DELETE /api_keys 200']);
+    assertNoKeyLeaked(main, [emulator.adminKey]);
   });
 
   it('the key is already gone at post: exit 0', async () => {

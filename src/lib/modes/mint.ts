@@ -24,25 +24,26 @@ export interface MintDeps {
  */
 export async function mint(config: MintConfig, client: VeniceClient, deps: MintDeps = {}): Promise<void> {
   const guard = new CancellationGuard();
-  let created: CreatedKey;
   try {
-    created = await createKey(config, client, guard, deps);
-  } catch (error) {
-    guard.release();
-    throw await explainCreateError(error, client);
-  }
-
-  // Mask first: nothing may print, store or export the secret before the runner knows it.
-  core.setSecret(created.apiKey);
-  if (config.revoke) {
-    core.saveState(STATE.keyId, created.id);
-    core.saveState(STATE.keyExpiresAt, created.expiresAt ?? '');
-  }
-  core.saveState(STATE.pendingKey, '');
-  guard.release();
-
-  try {
-    publish(config, created);
+    const created = await createKey(config, client, guard, deps).catch(async (error: unknown) => {
+      throw await explainCreateError(error, client);
+    });
+    // Mask first: nothing may print, store or export the secret before the runner knows it.
+    core.setSecret(created.apiKey);
+    try {
+      if (config.revoke) {
+        core.saveState(STATE.keyId, created.id);
+        core.saveState(STATE.keyExpiresAt, created.expiresAt ?? '');
+      }
+      core.saveState(STATE.pendingKey, '');
+      publish(config, created);
+    } catch (error) {
+      // The key exists but the job cannot have it: delete it rather than leave it behind.
+      await client.deleteKey(created.id).catch((cleanup: unknown) => {
+        core.warning(`Could not delete key ${created.id} after the failure below: ${String(cleanup)}`);
+      });
+      throw error;
+    }
     await writeSummary('Venice key minted', [
       ['Key id', created.id],
       ['Ends with', `…${created.apiKey.slice(-6)}`],
@@ -52,18 +53,14 @@ export async function mint(config: MintConfig, client: VeniceClient, deps: MintD
       ['Model privacy', created.modelPrivacy],
       ['Revoked when the job ends', config.revoke ? 'yes' : 'no (revoke: false)'],
     ]);
-  } catch (error) {
-    await client.deleteKey(created.id).catch((cleanup: unknown) => {
-      core.warning(`Could not delete key ${created.id} after the failure below: ${String(cleanup)}`);
-    });
-    throw error;
-  }
-  if (guard.cancelled) throw new Error('The job was cancelled; the key is recorded for the post step to revoke.');
+    if (guard.cancelled) throw new Error('The job was cancelled; the key is recorded for the post step to revoke.');
 
-  const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - Date.now())})` : '';
-  core.info(
-    `Minted INFERENCE key ${created.id}${ttl}; ${config.revoke ? 'the post step revokes it when the job ends' : 'it stays until it expires (revoke: false)'}.`,
-  );
+    const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - Date.now())})` : '';
+    const fate = config.revoke ? 'the post step revokes it when the job ends' : 'it stays until it expires (revoke: false)';
+    core.info(`Minted INFERENCE key ${created.id}${ttl}; ${fate}.`);
+  } finally {
+    guard.release();
+  }
 }
 
 function publish(config: MintConfig, created: CreatedKey): void {
