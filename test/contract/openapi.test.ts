@@ -199,9 +199,9 @@ describe.skipIf(!specAvailable)('answers the emulator gives', () => {
     const template = '/api_keys/{id}';
     expect((await exchange('GET', `/api_keys/${key.id}`, { template })).status).toBe(200);
     expect((await exchange('GET', '/api_keys/unknown', { template })).status).toBe(400);
-    const patched = await exchange('PATCH', '/api_keys', {
-      body: { id: key.id, description: 'changed', expiresAt: null, consumptionLimit: { usd: 3 }, limitPeriod: 'MONTH' },
-    });
+    const patch = { id: key.id, description: 'changed', expiresAt: null, consumptionLimit: { usd: 3 }, limitPeriod: 'MONTH' };
+    expect(checkRequest('/api_keys', 'PATCH', patch).errors).toBe('');
+    const patched = await exchange('PATCH', '/api_keys', { body: patch });
     expect(patched.body.data).toMatchObject({ description: 'changed', consumptionLimits: { usd: 3 }, limitPeriod: 'MONTH' });
     expect((await exchange('PATCH', '/api_keys', { body: { id: 'unknown', description: 'x' } })).status).toBe(400);
     expect((await exchange('PATCH', '/api_keys', { body: { id: key.id, secret: 'x' } })).status).toBe(400);

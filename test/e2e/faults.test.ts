@@ -48,6 +48,15 @@ describe('faults, one test each', () => {
     assertNoKeyLeaked(main, [main.outputs['api-key'] as string, emulator.adminKey]);
   });
 
+  it('a connection dropped before any answer: a read is retried and succeeds', async () => {
+    await start();
+    emulator.inject({ drop: 'before' }, { method: 'GET', path: '/api_keys/rate_limits' });
+    const result = await runStep('main', { inputs: { 'base-url': emulator.url, 'api-key': emulator.inferenceKey } });
+    expect(result.code).toBe(0);
+    expect(calls()).toEqual(['GET /api_keys/rate_limits dropped', 'GET /api_keys/rate_limits 200']);
+    expect(result.stdout).toMatch(/::debug::GET \/api_keys\/rate_limits: retrying in \d+ ms after: GET \/api_keys\/rate_limits failed/);
+  });
+
   it('429 with a reset header: waits for the reset, then one more POST', async () => {
     await start();
     const reset = Math.ceil(Date.now() / 1000) + 2;

@@ -36,6 +36,8 @@ describe('verify', () => {
       'expires-at': '',
     });
     expect(result.summary).toContain('Venice key is valid');
+    // ACTIONS_STEP_DEBUG shows every request: method, path, status, attempt, time.
+    expect(result.stdout).toMatch(/^::debug::GET \/api_keys\/rate_limits -> 200 \(attempt 1\/5, \d+ ms\)$/m);
     assertMaskedFirst(result.stdout, emulator.inferenceKey);
     assertNoKeyLeaked(result, [emulator.inferenceKey, emulator.adminKey]);
   });
