@@ -2,7 +2,7 @@ import { STATE } from './lib/state.js';
 
 /**
  * The bundle's entry. `dist/main.js` and `dist/post.js` call these two functions;
- * both share one bundle, and the heavy parts (@actions/core, undici) load only when
+ * both share one bundle, and the heavy part (undici) loads only when
  * there is work, so an idle post step costs barely more than starting Node.
  */
 

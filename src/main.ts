@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { clientFor } from './lib/client.js';
 import { inputFromEnv, parseInputs } from './lib/inputs.js';
 import { mint } from './lib/modes/mint.js';
@@ -6,26 +5,27 @@ import { prune } from './lib/modes/prune.js';
 import { revoke } from './lib/modes/revoke.js';
 import { verify } from './lib/modes/verify.js';
 import { redact } from './lib/redact.js';
+import * as runner from './lib/runner.js';
 
 /** The main step: validate every input, then run the one mode they select. */
 export async function runMain(): Promise<void> {
   const input = inputFromEnv();
   const keys = [input('api-key'), input('admin-key')].filter(Boolean);
   // Masked before anything else runs, so no later line can print them.
-  for (const key of keys) core.setSecret(key);
+  for (const key of keys) runner.setSecret(key);
 
   try {
     const parsed = parseInputs(input);
-    for (const warning of parsed.warnings) core.warning(warning);
+    for (const warning of parsed.warnings) runner.warning(warning);
     if (!parsed.ok) {
       for (const { input: name, message } of parsed.problems) {
-        core.error(redact(`Input '${name}' ${message}`, keys), { title: `venice-key: invalid input '${name}'` });
+        runner.error(redact(`Input '${name}' ${message}`, keys), { title: `venice-key: invalid input '${name}'` });
       }
-      core.setFailed(`${parsed.problems.length} input problem(s); nothing was sent to Venice.`);
+      runner.setFailed(`${parsed.problems.length} input problem(s); nothing was sent to Venice.`);
       return;
     }
     const { config } = parsed;
-    core.debug(`mode: ${config.mode}, base-url: ${config.baseUrl.href}`);
+    runner.debug(`mode: ${config.mode}, base-url: ${config.baseUrl.href}`);
     switch (config.mode) {
       case 'verify':
         return await verify(config, clientFor(config, config.apiKey));
@@ -37,6 +37,6 @@ export async function runMain(): Promise<void> {
         return await prune(config, clientFor(config, config.adminKey));
     }
   } catch (error) {
-    core.setFailed(redact(error instanceof Error ? error.message : String(error), keys));
+    runner.setFailed(redact(error instanceof Error ? error.message : String(error), keys));
   }
 }

@@ -1,8 +1,8 @@
-import * as core from '@actions/core';
 import { clientFor } from './lib/client.js';
 import { inputFromEnv, parseCommon } from './lib/inputs.js';
 import { removeOrphan } from './lib/modes/mint.js';
 import { redact } from './lib/redact.js';
+import * as runner from './lib/runner.js';
 import { STATE } from './lib/state.js';
 
 /** The runner's cleanup window after a cancel is about 5 minutes; leave room inside it. */
@@ -12,10 +12,10 @@ const POST_RETRY_BUDGET_MS = 4 * 60_000;
 export async function runPost(now = Date.now()): Promise<void> {
   const input = inputFromEnv();
   const adminKey = input('admin-key');
-  if (adminKey) core.setSecret(adminKey);
-  const keyId = core.getState(STATE.keyId);
-  const expiresAt = core.getState(STATE.keyExpiresAt);
-  const pending = core.getState(STATE.pendingKey);
+  if (adminKey) runner.setSecret(adminKey);
+  const keyId = runner.getState(STATE.keyId);
+  const expiresAt = runner.getState(STATE.keyExpiresAt);
+  const pending = runner.getState(STATE.pendingKey);
 
   try {
     // Only the connection settings matter here; main validated them before any key existed.
@@ -25,15 +25,15 @@ export async function runPost(now = Date.now()): Promise<void> {
     if (pending) await removeOrphan(client, pending);
     if (!keyId) return;
     if (expiresAt && Date.parse(expiresAt) <= now) {
-      core.info(`Key ${keyId} expired at ${expiresAt}; nothing to revoke.`);
+      runner.info(`Key ${keyId} expired at ${expiresAt}; nothing to revoke.`);
       return;
     }
     const result = await client.deleteKey(keyId);
-    core.info(result === 'deleted' ? `Revoked key ${keyId}.` : `Key ${keyId} was already gone.`);
+    runner.info(result === 'deleted' ? `Revoked key ${keyId}.` : `Key ${keyId} was already gone.`);
   } catch (error) {
     const reason = redact(error instanceof Error ? error.message : String(error), [adminKey]);
     const until = expiresAt ? ` It stays usable until it expires at ${expiresAt}` : ' It does not expire on its own';
-    core.setFailed(
+    runner.setFailed(
       keyId
         ? `Could not revoke key ${keyId}: ${reason}.${until}: delete it with this action (mode: revoke, key-id: ${keyId}) or in Venice's API settings.`
         : reason,

@@ -1,5 +1,5 @@
-import * as core from '@actions/core';
 import type { Common } from './inputs.js';
+import * as runner from './runner.js';
 import { VeniceClient } from './venice.js';
 
 /** The client as the action uses it: the configured timeouts, and debug lines for ACTIONS_STEP_DEBUG. */
@@ -9,7 +9,7 @@ export function clientFor(config: Common, key: string, overrides: { retryBudgetM
     key,
     timeoutMs: config.timeoutMs,
     maxAttempts: config.maxAttempts,
-    debug: (line) => core.debug(line),
+    debug: (line) => runner.debug(line),
     ...overrides,
   });
 }

@@ -1,24 +1,17 @@
-import * as core from '@actions/core';
+import * as runner from './runner.js';
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /**
  * Writes a small two-column table to the job summary. Callers never pass a secret.
  * The summary is a courtesy: failing to write it warns but never fails the step.
  */
-export async function writeSummary(title: string, rows: [string, string][]): Promise<void> {
-  // Outside a runner (or when the runner has no summary file) there is nowhere to write.
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
+export function writeSummary(title: string, rows: [string, string][]): void {
+  const body = rows.map(([item, value]) => `<tr><td>${escapeHtml(item)}</td><td>${escapeHtml(value)}</td></tr>`).join('');
   try {
-    await core.summary
-      .addHeading(title, 3)
-      .addTable([
-        [
-          { data: 'Item', header: true },
-          { data: 'Value', header: true },
-        ],
-        ...rows,
-      ])
-      .write();
+    runner.appendSummary(`<h3>${escapeHtml(title)}</h3>\n<table><tr><th>Item</th><th>Value</th></tr>${body}</table>\n`);
   } catch (error) {
-    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    runner.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -1,4 +1,4 @@
-import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { type Dispatcher, defaultDispatcher, send } from './http.js';
 import { isSecureOrigin, type LimitPeriod, type ModelPrivacy } from './inputs.js';
 import { redact } from './redact.js';
 import { type Headers, retryDelayMs, serverRequestedWaitMs } from './retry.js';
@@ -108,14 +108,6 @@ interface Call {
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 const TLS_FAILURES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/;
 
-let sharedDispatcher: Dispatcher | undefined;
-
-/** Honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case) like the rest of a runner's tools. */
-function defaultDispatcher(): Dispatcher {
-  sharedDispatcher ??= new EnvHttpProxyAgent();
-  return sharedDispatcher;
-}
-
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class VeniceClient {
@@ -204,9 +196,8 @@ export class VeniceClient {
     let headers: Headers;
     let text: string;
     try {
-      const response = await request(`${this.root}${call.path}${query}`, {
+      const response = await send(this.options.dispatcher ?? defaultDispatcher(), new URL(`${this.root}${call.path}${query}`), {
         method: call.method,
-        dispatcher: this.options.dispatcher ?? defaultDispatcher(),
         headers: {
           authorization: `Bearer ${key}`,
           accept: 'application/json',

@@ -1,9 +1,9 @@
-import * as core from '@actions/core';
 import { explainAdminKeyError } from '../admin-errors.js';
 import { formatDuration } from '../duration.js';
 import type { MintConfig } from '../inputs.js';
 import { keyDescription, newNonce, type RunIdentity, runIdentityFromEnv } from '../naming.js';
 import { retryDelayMs } from '../retry.js';
+import * as runner from '../runner.js';
 import { STATE } from '../state.js';
 import { writeSummary } from '../summary.js';
 import { type CreatedKey, type CreateKeyBody, sleep, VeniceApiError, type VeniceClient } from '../venice.js';
@@ -29,22 +29,22 @@ export async function mint(config: MintConfig, client: VeniceClient, deps: MintD
       throw await explainCreateError(error, client);
     });
     // Mask first: nothing may print, store or export the secret before the runner knows it.
-    core.setSecret(created.apiKey);
+    runner.setSecret(created.apiKey);
     try {
       if (config.revoke) {
-        core.saveState(STATE.keyId, created.id);
-        core.saveState(STATE.keyExpiresAt, created.expiresAt ?? '');
+        runner.saveState(STATE.keyId, created.id);
+        runner.saveState(STATE.keyExpiresAt, created.expiresAt ?? '');
       }
-      core.saveState(STATE.pendingKey, '');
+      runner.saveState(STATE.pendingKey, '');
       publish(config, created);
     } catch (error) {
       // The key exists but the job cannot have it: delete it rather than leave it behind.
       await client.deleteKey(created.id).catch((cleanup: unknown) => {
-        core.warning(`Could not delete key ${created.id} after the failure below: ${String(cleanup)}`);
+        runner.warning(`Could not delete key ${created.id} after the failure below: ${String(cleanup)}`);
       });
       throw error;
     }
-    await writeSummary('Venice key minted', [
+    writeSummary('Venice key minted', [
       ['Key id', created.id],
       ['Ends with', `…${created.apiKey.slice(-6)}`],
       ['Expires', created.expiresAt ?? 'never'],
@@ -57,18 +57,18 @@ export async function mint(config: MintConfig, client: VeniceClient, deps: MintD
 
     const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - Date.now())})` : '';
     const fate = config.revoke ? 'the post step revokes it when the job ends' : 'it stays until it expires (revoke: false)';
-    core.info(`Minted INFERENCE key ${created.id}${ttl}; ${fate}.`);
+    runner.info(`Minted INFERENCE key ${created.id}${ttl}; ${fate}.`);
   } finally {
     guard.release();
   }
 }
 
 function publish(config: MintConfig, created: CreatedKey): void {
-  core.setOutput('api-key', created.apiKey);
-  core.setOutput('key-id', created.id);
-  core.setOutput('expires-at', created.expiresAt ?? '');
-  core.setOutput('key-type', created.apiKeyType);
-  if (config.exportEnv) core.exportVariable(config.exportEnv, created.apiKey);
+  runner.setOutput('api-key', created.apiKey);
+  runner.setOutput('key-id', created.id);
+  runner.setOutput('expires-at', created.expiresAt ?? '');
+  runner.setOutput('key-type', created.apiKeyType);
+  if (config.exportEnv) runner.exportVariable(config.exportEnv, created.apiKey);
 }
 
 function describeCap(amount: number | null | undefined, period: string): string {
@@ -98,7 +98,7 @@ async function createKey(config: MintConfig, client: VeniceClient, guard: Cancel
   for (let attempt = 1; ; attempt++) {
     const description = keyDescription(run, newNonce(), config.label);
     // Recorded before sending, so a post step can find the key even if this process dies mid-request.
-    core.saveState(STATE.pendingKey, description);
+    runner.saveState(STATE.pendingKey, description);
     let error: unknown;
     try {
       return await guard.around(client.createKey(createBody(config, description)));
@@ -108,7 +108,7 @@ async function createKey(config: MintConfig, client: VeniceClient, guard: Cancel
     // Unless we know no key was made, the pending name stays in state for the post step.
     if (!(error instanceof VeniceApiError)) throw error;
     if (error.outcomeUnknown) await removeOrphan(client, description);
-    core.saveState(STATE.pendingKey, '');
+    runner.saveState(STATE.pendingKey, '');
     if (!error.retryable) throw error;
     if (guard.cancelled) throw new Error('The job was cancelled before a key was created.');
 
@@ -124,7 +124,7 @@ async function createKey(config: MintConfig, client: VeniceClient, guard: Cancel
           : `Gave up creating the key after ${formatDuration(spent)}: ${error.message}`,
       );
     }
-    core.info(`Creating the key failed (${error.message}); trying again in ${formatDuration(delay)}.`);
+    runner.info(`Creating the key failed (${error.message}); trying again in ${formatDuration(delay)}.`);
     await wait(delay);
   }
 }
@@ -134,7 +134,7 @@ export async function removeOrphan(client: VeniceClient, description: string): P
   try {
     const matches = (await client.listKeys()).filter((key) => key.description === description);
     for (const key of matches) await client.deleteKey(key.id);
-    if (matches.length > 0) core.info(`Deleted ${matches.length} key(s) named "${description}" whose creation answer was lost.`);
+    if (matches.length > 0) runner.info(`Deleted ${matches.length} key(s) named "${description}" whose creation answer was lost.`);
     return matches.length;
   } catch (error) {
     throw new Error(
@@ -167,11 +167,11 @@ class CancellationGuard {
   private inFlight = 0;
   private readonly onSignal = (signal: NodeJS.Signals) => {
     if (this.inFlight === 0 || this.cancelled) {
-      core.setFailed(`Cancelled (${signal}).`);
+      runner.setFailed(`Cancelled (${signal}).`);
       process.exit(1);
     }
     this.cancelled = true;
-    core.info(`Received ${signal} while a key was being created; waiting for the answer so the post step can revoke that key.`);
+    runner.info(`Received ${signal} while a key was being created; waiting for the answer so the post step can revoke that key.`);
   };
 
   constructor() {

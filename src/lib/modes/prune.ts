@@ -1,8 +1,8 @@
-import * as core from '@actions/core';
 import { explainAdminKeyError } from '../admin-errors.js';
 import { formatDuration } from '../duration.js';
 import type { PruneConfig } from '../inputs.js';
 import { parseKeyDescription, repoTag, runIdentityFromEnv } from '../naming.js';
+import * as runner from '../runner.js';
 import { writeSummary } from '../summary.js';
 import type { ListedKey, VeniceClient } from '../venice.js';
 import { deleteAll, reportFailures } from './revoke.js';
@@ -22,10 +22,10 @@ export async function prune(config: PruneConfig, client: VeniceClient, now = new
   const age = formatDuration(config.olderThanMs);
 
   if (config.dryRun) {
-    for (const key of stale) core.info(`Would delete ${key.id} "${key.description}" (created ${key.createdAt}).`);
-    core.info(`Dry run: ${stale.length} key(s) left behind by this action are older than ${age}; nothing was deleted.`);
-    core.setOutput('revoked', String(stale.length));
-    await writeSummary(
+    for (const key of stale) runner.info(`Would delete ${key.id} "${key.description}" (created ${key.createdAt}).`);
+    runner.info(`Dry run: ${stale.length} key(s) left behind by this action are older than ${age}; nothing was deleted.`);
+    runner.setOutput('revoked', String(stale.length));
+    writeSummary(
       'Venice keys to prune (dry run)',
       stale.map((key) => [key.id, key.description ?? '']),
     );
@@ -36,9 +36,9 @@ export async function prune(config: PruneConfig, client: VeniceClient, now = new
     client,
     stale.map((key) => key.id),
   );
-  core.setOutput('revoked', String(outcome.deleted.length));
-  core.info(`Pruned ${outcome.deleted.length} key(s) older than ${age} left behind by this action.`);
-  await writeSummary('Venice keys pruned', [
+  runner.setOutput('revoked', String(outcome.deleted.length));
+  runner.info(`Pruned ${outcome.deleted.length} key(s) older than ${age} left behind by this action.`);
+  writeSummary('Venice keys pruned', [
     ['Deleted', outcome.deleted.join(', ') || 'none'],
     ['Failed', outcome.failed.map((f) => f.id).join(', ') || 'none'],
   ]);

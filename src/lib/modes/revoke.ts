@@ -1,14 +1,14 @@
-import * as core from '@actions/core';
 import { explainAdminKeyError } from '../admin-errors.js';
 import type { RevokeConfig } from '../inputs.js';
+import * as runner from '../runner.js';
 import { writeSummary } from '../summary.js';
 import type { VeniceClient } from '../venice.js';
 
 /** Deletes the listed keys. A key that is already gone is not an error: revoking is idempotent. */
 export async function revoke(config: RevokeConfig, client: VeniceClient): Promise<void> {
   const outcome = await deleteAll(client, config.keyIds);
-  core.setOutput('revoked', String(outcome.deleted.length));
-  await writeSummary('Venice keys revoked', [
+  runner.setOutput('revoked', String(outcome.deleted.length));
+  writeSummary('Venice keys revoked', [
     ['Deleted', outcome.deleted.join(', ') || 'none'],
     ['Already gone', outcome.alreadyGone.join(', ') || 'none'],
     ['Failed', outcome.failed.map((f) => f.id).join(', ') || 'none'],
@@ -30,10 +30,10 @@ export async function deleteAll(client: VeniceClient, ids: readonly string[]): P
       const result = await client.deleteKey(id);
       if (result === 'deleted') {
         outcome.deleted.push(id);
-        core.info(`Deleted key ${id}.`);
+        runner.info(`Deleted key ${id}.`);
       } else {
         outcome.alreadyGone.push(id);
-        core.info(`Key ${id} was already gone.`);
+        runner.info(`Key ${id} was already gone.`);
       }
     } catch (error) {
       const explained = explainAdminKeyError(error);
@@ -48,7 +48,7 @@ export async function deleteAll(client: VeniceClient, ids: readonly string[]): P
 export function reportFailures(outcome: DeleteOutcome): void {
   if (outcome.failed.length === 0) return;
   for (const { id, error } of outcome.failed) {
-    core.error(`Could not delete key ${id}: ${error instanceof Error ? error.message : String(error)}`);
+    runner.error(`Could not delete key ${id}: ${error instanceof Error ? error.message : String(error)}`);
   }
   throw new Error(
     `${outcome.failed.length} key(s) could not be deleted: ${outcome.failed.map((f) => f.id).join(', ')}. Run this step again to retry.`,

@@ -1,7 +1,7 @@
-import * as core from '@actions/core';
 import { formatDuration } from '../duration.js';
 import type { VerifyConfig } from '../inputs.js';
 import { keyTypeFromPrefix } from '../redact.js';
+import * as runner from '../runner.js';
 import { writeSummary } from '../summary.js';
 import { type RateLimits, VeniceApiError, type VeniceClient } from '../venice.js';
 
@@ -19,15 +19,15 @@ export async function verify(config: VerifyConfig, client: VeniceClient, now = n
   const verdict = await judge(config, client, now);
   const { limits } = verdict;
 
-  core.setOutput('valid', String(verdict.valid));
-  core.setOutput('key-type', keyTypeFromPrefix(config.apiKey) ?? '');
-  core.setOutput('access-permitted', limits ? String(limits.accessPermitted) : 'false');
-  core.setOutput('balance-usd', limits?.balances.USD ?? '');
-  core.setOutput('balance-diem', limits?.balances.DIEM ?? '');
-  core.setOutput('api-tier', limits?.apiTier.id ?? '');
-  core.setOutput('expires-at', limits?.keyExpiration ?? '');
+  runner.setOutput('valid', String(verdict.valid));
+  runner.setOutput('key-type', keyTypeFromPrefix(config.apiKey) ?? '');
+  runner.setOutput('access-permitted', limits ? String(limits.accessPermitted) : 'false');
+  runner.setOutput('balance-usd', limits?.balances.USD ?? '');
+  runner.setOutput('balance-diem', limits?.balances.DIEM ?? '');
+  runner.setOutput('api-tier', limits?.apiTier.id ?? '');
+  runner.setOutput('expires-at', limits?.keyExpiration ?? '');
 
-  await writeSummary(`Venice key ${verdict.valid ? 'is valid' : 'is not valid'}`, [
+  writeSummary(`Venice key ${verdict.valid ? 'is valid' : 'is not valid'}`, [
     ['Valid', verdict.valid ? 'yes' : `no: ${verdict.reasons.join('; ')}`],
     ['Tier', limits ? `${limits.apiTier.id}${limits.apiTier.isCharged ? ' (charged)' : ''}` : '-'],
     ['Balance USD', String(limits?.balances.USD ?? '-')],
@@ -36,12 +36,12 @@ export async function verify(config: VerifyConfig, client: VeniceClient, now = n
   ]);
 
   if (verdict.valid) {
-    core.info(`The key is valid (tier ${limits?.apiTier.id}, USD ${limits?.balances.USD ?? 0}, DIEM ${limits?.balances.DIEM ?? 0}).`);
+    runner.info(`The key is valid (tier ${limits?.apiTier.id}, USD ${limits?.balances.USD ?? 0}, DIEM ${limits?.balances.DIEM ?? 0}).`);
     return;
   }
   const message = `The key is not valid: ${verdict.reasons.join('; ')}.`;
   if (config.failOnInvalid) throw new Error(message);
-  core.warning(`${message} Continuing because fail-on-invalid is false.`);
+  runner.warning(`${message} Continuing because fail-on-invalid is false.`);
 }
 
 export async function judge(config: VerifyConfig, client: VeniceClient, now: Date): Promise<Verdict> {
