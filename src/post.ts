@@ -31,7 +31,7 @@ export async function runPost(now = Date.now()): Promise<void> {
     const result = await client.deleteKey(keyId);
     runner.info(result === 'deleted' ? `Revoked key ${keyId}.` : `Key ${keyId} was already gone.`);
   } catch (error) {
-    const reason = redact(error instanceof Error ? error.message : String(error), [adminKey]);
+    const reason = redact(error instanceof Error ? error.message : String(error), [adminKey]).replace(/\.$/, '');
     const until = expiresAt ? ` It stays usable until it expires at ${expiresAt}` : ' It does not expire on its own';
     runner.setFailed(
       keyId

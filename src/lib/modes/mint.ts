@@ -1,7 +1,7 @@
 import { explainAdminKeyError } from '../admin-errors.js';
 import { formatDuration } from '../duration.js';
 import type { MintConfig } from '../inputs.js';
-import { keyDescription, newNonce, type RunIdentity, runIdentityFromEnv } from '../naming.js';
+import { keyDescription, newNonce, runIdentityFromEnv } from '../naming.js';
 import { retryDelayMs } from '../retry.js';
 import * as runner from '../runner.js';
 import { STATE } from '../state.js';
@@ -11,21 +11,15 @@ import { type CreatedKey, type CreateKeyBody, sleep, VeniceApiError, type Venice
 /** How long a mint may wait out Venice's limit of 20 creations a minute before giving up. */
 export const CREATE_WAIT_BUDGET_MS = 5 * 60_000;
 
-export interface MintDeps {
-  run?: RunIdentity;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-}
-
 /**
  * Creates one INFERENCE key for this job. The secret is masked the moment it arrives;
  * its id goes to state so the post step revokes it; if anything after that fails,
  * the key is deleted before the step fails.
  */
-export async function mint(config: MintConfig, client: VeniceClient, deps: MintDeps = {}): Promise<void> {
+export async function mint(config: MintConfig, client: VeniceClient): Promise<void> {
   const guard = new CancellationGuard();
   try {
-    const created = await createKey(config, client, guard, deps).catch(async (error: unknown) => {
+    const created = await createKey(config, client, guard).catch(async (error: unknown) => {
       throw await explainCreateError(error, client);
     });
     // Mask first: nothing may print, store or export the secret before the runner knows it.
@@ -90,11 +84,9 @@ export function createBody(config: MintConfig, description: string): CreateKeyBo
  * (the key may exist but its secret is gone for good), that key is found by its name
  * and deleted before the next attempt, so no orphan is left behind.
  */
-async function createKey(config: MintConfig, client: VeniceClient, guard: CancellationGuard, deps: MintDeps): Promise<CreatedKey> {
-  const run = deps.run ?? runIdentityFromEnv();
-  const wait = deps.sleep ?? sleep;
-  const now = deps.now ?? Date.now;
-  const started = now();
+async function createKey(config: MintConfig, client: VeniceClient, guard: CancellationGuard): Promise<CreatedKey> {
+  const run = runIdentityFromEnv();
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const description = keyDescription(run, newNonce(), config.label);
     // Recorded before sending, so a post step can find the key even if this process dies mid-request.
@@ -116,7 +108,7 @@ async function createKey(config: MintConfig, client: VeniceClient, guard: Cancel
     // Waiting out the creation limit is bounded by time, not attempts: a large matrix may need several windows.
     if (!rateLimited && attempt >= config.maxAttempts) throw error;
     const delay = retryDelayMs(attempt, error.serverWaitMs);
-    const spent = now() - started;
+    const spent = Date.now() - started;
     if (spent + delay > CREATE_WAIT_BUDGET_MS) {
       throw new Error(
         rateLimited
@@ -125,7 +117,7 @@ async function createKey(config: MintConfig, client: VeniceClient, guard: Cancel
       );
     }
     runner.info(`Creating the key failed (${error.message}); trying again in ${formatDuration(delay)}.`);
-    await wait(delay);
+    await sleep(delay);
   }
 }
 
