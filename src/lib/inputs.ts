@@ -19,6 +19,7 @@ const MAX_TTL_MS = 30 * 86_400_000;
 const MAX_LIMIT = 9_999_999_999;
 const MAX_ATTEMPTS = 10;
 const MAX_TIMEOUT_MS = 10 * 60_000;
+const MAX_AGE_MS = 365 * 86_400_000;
 
 export interface Common {
   baseUrl: URL;
@@ -91,6 +92,8 @@ const MODE_INPUTS: Record<Mode, readonly string[]> = {
 };
 
 type Getter = (name: string) => string;
+/** Records one problem with one input. */
+type Report = (input: string, message: string) => void;
 
 /** Reads inputs the way the runner passes them: `INPUT_<NAME>` with spaces as `_`, hyphens kept. */
 export function inputFromEnv(env: NodeJS.ProcessEnv = process.env): Getter {
@@ -100,7 +103,7 @@ export function inputFromEnv(env: NodeJS.ProcessEnv = process.env): Getter {
 export function parseInputs(get: Getter, now: Date = new Date()): ParseResult {
   const problems: InputProblem[] = [];
   const warnings: string[] = [];
-  const problem = (input: string, message: string) => problems.push({ input, message });
+  const problem: Report = (input, message) => problems.push({ input, message });
 
   const apiKey = get('api-key');
   const adminKey = get('admin-key');
@@ -109,13 +112,10 @@ export function parseInputs(get: Getter, now: Date = new Date()): ParseResult {
   const common = commonInputs(get, problem);
   if (!mode) return { ok: false, problems, warnings };
 
-  for (const [other, names] of Object.entries(MODE_INPUTS)) {
-    if (other === mode) continue;
-    for (const name of names) {
-      if (get(name) && !MODE_INPUTS[mode].includes(name)) {
-        warnings.push(`Input '${name}' is only used in mode '${other}'; mode '${mode}' ignores it.`);
-      }
-    }
+  for (const name of new Set(Object.values(MODE_INPUTS).flat())) {
+    if (!get(name) || MODE_INPUTS[mode].includes(name)) continue;
+    const users = MODES.filter((candidate) => MODE_INPUTS[candidate].includes(name)).map((user) => `'${user}'`);
+    warnings.push(`Input '${name}' is only used in mode ${users.join(', ')}; mode '${mode}' ignores it.`);
   }
 
   let config: Config;
@@ -134,7 +134,7 @@ export function parseInputs(get: Getter, now: Date = new Date()): ParseResult {
         ...common,
         mode,
         adminKey: requireAdminKey(adminKey, problem, warnings),
-        olderThanMs: durationInput(get, 'older-than', '6h', problem, { min: 0, max: 365 * 86_400_000 }),
+        olderThanMs: durationInput(get, 'older-than', '6h', problem, { min: 0, max: MAX_AGE_MS }),
         dryRun: booleanInput(get, 'dry-run', false, problem),
       };
       break;
@@ -150,7 +150,7 @@ export function parseCommon(get: Getter): { common: Common; problems: InputProbl
   return { common, problems };
 }
 
-function commonInputs(get: Getter, problem: (input: string, message: string) => void): Common {
+function commonInputs(get: Getter, problem: Report): Common {
   return {
     baseUrl: parseBaseUrl(get('base-url'), problem),
     timeoutMs: durationInput(get, 'timeout', '30s', problem, { min: 1_000, max: MAX_TIMEOUT_MS }),
@@ -158,7 +158,7 @@ function commonInputs(get: Getter, problem: (input: string, message: string) => 
   };
 }
 
-function resolveMode(raw: string, apiKey: string, adminKey: string, problem: (input: string, message: string) => void): Mode | undefined {
+function resolveMode(raw: string, apiKey: string, adminKey: string, problem: Report): Mode | undefined {
   const value = raw.toLowerCase() || 'auto';
   if (value === 'auto') {
     if (apiKey && adminKey) {
@@ -181,7 +181,7 @@ function resolveMode(raw: string, apiKey: string, adminKey: string, problem: (in
   return undefined;
 }
 
-function parseBaseUrl(raw: string, problem: (input: string, message: string) => void): URL {
+function parseBaseUrl(raw: string, problem: Report): URL {
   const text = raw || DEFAULT_BASE_URL;
   let url: URL;
   try {
@@ -211,7 +211,7 @@ export function isSecureOrigin(url: URL): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-function requireAdminKey(adminKey: string, problem: (input: string, message: string) => void, warnings: string[]): string {
+function requireAdminKey(adminKey: string, problem: Report, warnings: string[]): string {
   if (!adminKey) {
     problem(
       'admin-key',
@@ -229,7 +229,7 @@ function requireAdminKey(adminKey: string, problem: (input: string, message: str
   return adminKey;
 }
 
-function parseVerify(get: Getter, common: Common, apiKey: string, problem: (input: string, message: string) => void): VerifyConfig {
+function parseVerify(get: Getter, common: Common, apiKey: string, problem: Report): VerifyConfig {
   if (!apiKey) {
     problem(
       'api-key',
@@ -244,20 +244,13 @@ function parseVerify(get: Getter, common: Common, apiKey: string, problem: (inpu
     apiKey,
     minBalanceUsd: numberInput(get, 'min-balance-usd', problem),
     minBalanceDiem: numberInput(get, 'min-balance-diem', problem),
-    minTtlMs: minTtl ? durationInput(get, 'min-ttl', '0s', problem, { min: 0, max: MAX_TTL_MS * 12 }) : undefined,
+    minTtlMs: minTtl ? durationInput(get, 'min-ttl', '0s', problem, { min: 0, max: MAX_AGE_MS }) : undefined,
     requireModels: splitList(get('require-models')),
     failOnInvalid: booleanInput(get, 'fail-on-invalid', true, problem),
   };
 }
 
-function parseMint(
-  get: Getter,
-  common: Common,
-  adminKey: string,
-  now: Date,
-  problem: (input: string, message: string) => void,
-  warnings: string[],
-): MintConfig {
+function parseMint(get: Getter, common: Common, adminKey: string, now: Date, problem: Report, warnings: string[]): MintConfig {
   const usdLimit = numberInput(get, 'usd-limit', problem, MAX_LIMIT);
   const diemLimit = numberInput(get, 'diem-limit', problem, MAX_LIMIT);
   let limitPeriod = enumInput(get, 'limit-period', LIMIT_PERIODS, problem);
@@ -280,7 +273,7 @@ function parseMint(
   };
 }
 
-function parseExpiry(get: Getter, now: Date, problem: (input: string, message: string) => void): Date {
+function parseExpiry(get: Getter, now: Date, problem: Report): Date {
   const ttl = get('ttl');
   const expiresAt = get('expires-at');
   const bounds = `between ${formatDuration(MIN_TTL_MS)} and ${formatDuration(MAX_TTL_MS)} from now`;
@@ -306,7 +299,7 @@ function parseExpiry(get: Getter, now: Date, problem: (input: string, message: s
   return new Date(now.getTime() + ttlMs);
 }
 
-function parseKeyIds(raw: string, problem: (input: string, message: string) => void): string[] {
+function parseKeyIds(raw: string, problem: Report): string[] {
   const ids = splitList(raw);
   if (ids.length === 0) {
     problem('key-id', "is empty. Give the id(s) of the key(s) to revoke, e.g. the 'key-id' output of the mint step.");
@@ -324,7 +317,7 @@ function parseKeyIds(raw: string, problem: (input: string, message: string) => v
   return [...new Set(ids)];
 }
 
-function validateEnvName(name: string, problem: (input: string, message: string) => void): void {
+function validateEnvName(name: string, problem: Report): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     problem('export-env', `'${name}' is not an environment variable name. Use letters, digits and '_', e.g. VENICE_API_KEY.`);
   } else if (/^(GITHUB_|RUNNER_|ACTIONS_)/i.test(name) || ['NODE_OPTIONS', 'PATH', 'HOME'].includes(name.toUpperCase())) {
@@ -339,13 +332,7 @@ export function splitList(raw: string): string[] {
     .filter(Boolean);
 }
 
-function durationInput(
-  get: Getter,
-  name: string,
-  fallback: string,
-  problem: (input: string, message: string) => void,
-  { min, max }: { min: number; max: number },
-): number {
+function durationInput(get: Getter, name: string, fallback: string, problem: Report, { min, max }: { min: number; max: number }): number {
   const raw = get(name) || fallback;
   const ms = parseDuration(raw);
   if (ms === undefined) {
@@ -358,13 +345,7 @@ function durationInput(
   return ms;
 }
 
-function integerInput(
-  get: Getter,
-  name: string,
-  fallback: number,
-  problem: (input: string, message: string) => void,
-  { min, max }: { min: number; max: number },
-): number {
+function integerInput(get: Getter, name: string, fallback: number, problem: Report, { min, max }: { min: number; max: number }): number {
   const raw = get(name);
   if (!raw) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -374,12 +355,7 @@ function integerInput(
   return Number(raw);
 }
 
-function numberInput(
-  get: Getter,
-  name: string,
-  problem: (input: string, message: string) => void,
-  max = Number.MAX_SAFE_INTEGER,
-): number | undefined {
+function numberInput(get: Getter, name: string, problem: Report, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const raw = get(name);
   if (!raw) return undefined;
   const value = Number(raw);
@@ -390,7 +366,7 @@ function numberInput(
   return value;
 }
 
-function booleanInput(get: Getter, name: string, fallback: boolean, problem: (input: string, message: string) => void): boolean {
+function booleanInput(get: Getter, name: string, fallback: boolean, problem: Report): boolean {
   const raw = get(name);
   if (!raw) return fallback;
   if (/^true$/i.test(raw)) return true;
@@ -399,12 +375,7 @@ function booleanInput(get: Getter, name: string, fallback: boolean, problem: (in
   return fallback;
 }
 
-function enumInput<T extends string>(
-  get: Getter,
-  name: string,
-  allowed: readonly T[],
-  problem: (input: string, message: string) => void,
-): T | undefined {
+function enumInput<T extends string>(get: Getter, name: string, allowed: readonly T[], problem: Report): T | undefined {
   const raw = get(name);
   if (!raw) return undefined;
   const value = raw.toUpperCase();

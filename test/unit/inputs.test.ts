@@ -41,6 +41,8 @@ describe('mode', () => {
   it('warns about inputs the chosen mode ignores', () => {
     const result = parse({ 'api-key': INFERENCE, ttl: '2h' });
     expect(result.warnings).toEqual(["Input 'ttl' is only used in mode 'mint'; mode 'verify' ignores it."]);
+    const both = parse({ mode: 'verify', 'api-key': INFERENCE, 'admin-key': ADMIN });
+    expect(both.warnings).toEqual(["Input 'admin-key' is only used in mode 'mint', 'revoke', 'prune'; mode 'verify' ignores it."]);
   });
 });
 
