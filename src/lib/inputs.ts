@@ -121,7 +121,7 @@ export function parseInputs(get: Getter, now: Date = new Date()): ParseResult {
   let config: Config;
   switch (mode) {
     case 'verify':
-      config = parseVerify(get, common, apiKey, problem);
+      config = parseVerify(get, common, apiKey, problem, warnings);
       break;
     case 'mint':
       config = parseMint(get, common, adminKey, now, problem, warnings);
@@ -229,7 +229,12 @@ function requireAdminKey(adminKey: string, problem: Report, warnings: string[]):
   return adminKey;
 }
 
-function parseVerify(get: Getter, common: Common, apiKey: string, problem: Report): VerifyConfig {
+function parseVerify(get: Getter, common: Common, apiKey: string, problem: Report, warnings: string[]): VerifyConfig {
+  if (keyTypeFromPrefix(apiKey) === 'ADMIN') {
+    warnings.push(
+      "'api-key' holds an ADMIN key (its prefix says so), which can create and delete keys. Give jobs an INFERENCE key: mint one per job with this action.",
+    );
+  }
   if (!apiKey) {
     problem(
       'api-key',

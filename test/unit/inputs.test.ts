@@ -144,6 +144,7 @@ describe('verify, revoke, prune', () => {
       failOnInvalid: false,
     });
     expect(problems({ mode: 'verify' })).toEqual([expect.stringMatching(/^api-key: is empty/)]);
+    expect(parse({ 'api-key': ADMIN }).warnings).toEqual([expect.stringMatching(/^'api-key' holds an ADMIN key/)]);
   });
 
   it('revoke: ids split on commas and newlines, deduplicated; a secret is not an id', () => {
