@@ -4,14 +4,18 @@ import { mint } from './lib/modes/mint.js';
 import { prune } from './lib/modes/prune.js';
 import { revoke } from './lib/modes/revoke.js';
 import { verify } from './lib/modes/verify.js';
-import { redact } from './lib/redact.js';
+import { looksLikeKey, redact } from './lib/redact.js';
 import * as runner from './lib/runner.js';
 
 /** The main step: validate every input, then run the one mode they select. */
 export async function runMain(): Promise<void> {
   const input = inputFromEnv();
-  const keys = [input('api-key'), input('admin-key')].filter(Boolean);
-  // Masked before anything else runs, so no later line can print them.
+  // The keys, and anything key-shaped pasted into another input, are masked before
+  // anything else runs, so no later line can print them.
+  const keyShaped = Object.entries(process.env)
+    .filter(([name, value]) => name.startsWith('INPUT_') && value && looksLikeKey(value))
+    .map(([, value]) => (value as string).trim());
+  const keys = [...new Set([input('api-key'), input('admin-key'), ...keyShaped])].filter(Boolean);
   for (const key of keys) runner.setSecret(key);
 
   try {

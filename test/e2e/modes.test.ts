@@ -234,6 +234,17 @@ describe('inputs', () => {
     assertNoKeyLeaked(result, [emulator.adminKey]);
   });
 
+  it('a key pasted into another input is masked too, and named as a secret, not an id', async () => {
+    const result = await runStep('main', {
+      inputs: { ...base(), mode: 'revoke', 'admin-key': emulator.adminKey, 'key-id': emulator.inferenceKey },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`::add-mask::${emulator.inferenceKey}`);
+    expect(result.stdout).toContain("Input 'key-id' holds a key's secret, not its id.");
+    assertNoKeyLeaked(result, [emulator.inferenceKey, emulator.adminKey]);
+    expect(emulator.log).toEqual([]);
+  });
+
   it('an empty admin-key says that forks and Dependabot get no secrets', async () => {
     const result = await runStep('main', { inputs: { ...base(), mode: 'mint', 'admin-key': '' } });
     expect(result.code).toBe(1);
