@@ -208,6 +208,11 @@ export class VeniceEmulator {
     this.options.balances = balances;
   }
 
+  /** The log as `METHOD /path status` lines, from entry `from` on: what tests and the demo compare. */
+  calls(from = 0): string[] {
+    return this.log.slice(from).map((entry) => `${entry.method} ${entry.path} ${entry.status}`);
+  }
+
   requests(method?: string, path?: string): LoggedRequest[] {
     return this.log.filter((entry) => (!method || entry.method === method) && (!path || entry.path === path));
   }

@@ -21,7 +21,7 @@ async function step(name: string, kind: 'main' | 'post', options: StepOptions, e
   const outputs = Object.entries(result.outputs).filter(([, value]) => value !== '');
   if (outputs.length > 0)
     console.log(`  outputs: ${outputs.map(([key, value]) => `${key}=${masks.has(value) ? '***' : value}`).join(', ')}`);
-  const requests = emulator.log.slice(before).map((entry) => `${entry.method} ${entry.path} ${entry.status}`);
+  const requests = emulator.calls(before);
   const problem = expectation(result);
   if (problem) problems.push(`${name}: ${problem}`);
   rows.push([name, problem ? `UNEXPECTED: ${problem}` : `ok (exit ${result.code})`, requests.join(', ') || 'none']);

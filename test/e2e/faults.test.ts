@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 const mintInputs = (extra: Record<string, string> = {}) => ({ 'base-url': emulator.url, 'admin-key': emulator.adminKey, ...extra });
-const calls = () => emulator.log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`);
+const calls = () => emulator.calls();
 const until = async (condition: () => boolean, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

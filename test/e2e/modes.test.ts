@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 const base = () => ({ 'base-url': emulator.url });
-const calls = () => emulator.log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`);
+const calls = () => emulator.calls();
 
 describe('verify', () => {
   it('accepts a good key with one GET of /api_keys/rate_limits and reports its facts', async () => {
