@@ -1,7 +1,7 @@
 /**
  * Scenarios shared by the tests (which assert on them) and the benchmark (which reports them).
  */
-import { runJob } from './runner.ts';
+import { runJob } from './fake-runner.ts';
 import { VeniceEmulator } from './venice-emulator.ts';
 
 export interface BurstReport {

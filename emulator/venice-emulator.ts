@@ -24,12 +24,20 @@ export interface StoredKey {
   consumptionLimits: { usd: number | null; diem: number | null };
   limitPeriod: LimitPeriod;
   modelPrivacy: ModelPrivacy;
+  /** What the key has spent (the emulator's stand-in for inference calls). */
+  spent: { usd: number; diem: number };
 }
 
 /** What a test can make the next matching request(s) suffer. */
 export type Fault =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
+  /** Answer with this status and JSON body (default: Venice's error for the status), or this raw text. */
+  | { status: number; body?: unknown; text?: string; headers?: Record<string, string> }
+  /** Wait, then handle the request (a create makes its key then): a slow commit. */
   | { delayMs: number }
+  /** Answer 200 with a body that never ends, as fast as the client reads. */
+  | { endless: true }
+  /** Handle the request (a create makes its key), then answer this instead of the real answer. */
+  | { garble: { status: number; text: string } }
   /** Close the connection without handling the request. */
   | { drop: 'before' }
   /** Handle the request (a create makes its key), then close the connection unanswered. */
@@ -61,6 +69,12 @@ export interface EmulatorOptions {
   creationWindowMs?: number;
   /** Active (unexpired) keys allowed per account (Venice: 500). */
   activeKeyCap?: number;
+  /**
+   * How an unknown key id is refused: `plain` puts "API key could not be found" in `error`;
+   * `detailed` answers "Invalid request parameters" with the words in `details._errors`.
+   * The spec allows both (DetailedError); the action must not care which.
+   */
+  notFound?: 'plain' | 'detailed';
   balances?: { USD: number; DIEM: number };
   tier?: { id: string; isCharged: boolean };
   /** Serve HTTPS with this certificate instead of HTTP. */
@@ -136,6 +150,7 @@ export class VeniceEmulator {
       creationLimit: 20,
       creationWindowMs: 60_000,
       activeKeyCap: 500,
+      notFound: 'plain',
       balances: { USD: 100, DIEM: 25 },
       tier: { id: 'paid', isCharged: true },
       now: Date.now,
@@ -177,10 +192,16 @@ export class VeniceEmulator {
       consumptionLimits: { usd: null, diem: null },
       limitPeriod: 'EPOCH',
       modelPrivacy: 'ALL',
+      spent: { usd: 0, diem: 0 },
       ...fields,
     };
     this.keys.set(key.id, key);
     return key;
+  }
+
+  /** Deletes a key directly (test clean-up). */
+  removeKey(id: string): void {
+    this.keys.delete(id);
   }
 
   /** The keys that are active now (unexpired), newest first. */
@@ -202,6 +223,15 @@ export class VeniceEmulator {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  /** Records spending by a key, as inference calls would, and marks it used now. */
+  charge(id: string, amount: { usd?: number; diem?: number }): void {
+    const key = this.keys.get(id);
+    if (!key) throw new Error(`no key ${id}`);
+    key.spent.usd += amount.usd ?? 0;
+    key.spent.diem += amount.diem ?? 0;
+    key.lastUsedAt = new Date(this.options.now()).toISOString();
   }
 
   setBalances(balances: { USD: number; DIEM: number }): void {
@@ -248,10 +278,16 @@ export class VeniceEmulator {
       return record('dropped');
     }
     if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault && 'endless' in fault) return this.endless(res, () => record(200));
 
     let status: number;
     let body: unknown;
     let headers: Record<string, string> = {};
+    if (fault && 'status' in fault && fault.text !== undefined) {
+      res.writeHead(fault.status, { 'content-type': 'text/html', ...fault.headers });
+      res.end(fault.text);
+      return record(fault.status);
+    }
     if (fault && 'status' in fault) {
       status = fault.status;
       body = fault.body ?? { error: status === 429 ? 'Rate limit exceeded' : 'An unknown error occurred' };
@@ -268,9 +304,27 @@ export class VeniceEmulator {
       req.socket.destroy();
       return record('dropped');
     }
+    if (fault && 'garble' in fault) {
+      res.writeHead(fault.garble.status, { 'content-type': 'text/html' });
+      res.end(fault.garble.text);
+      return record(fault.garble.status);
+    }
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
     record(status);
+  }
+
+  /** Streams JSON-looking text until the client goes away. */
+  private endless(res: ServerResponse, done: () => void): void {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    res.on('close', done);
+    res.write('{"data":"');
+    pump();
   }
 
   private route(
@@ -321,8 +375,11 @@ export class VeniceEmulator {
 
   private find(id: string | null): StoredKey {
     const key = id ? this.activeKeys().find((candidate) => candidate.id === id) : undefined;
-    if (!key) throw new HttpError(400, 'API key could not be found');
-    return key;
+    if (key) return key;
+    if (this.options.notFound === 'detailed') {
+      throw new HttpError(400, 'Invalid request parameters', { details: { _errors: ['API key could not be found'] } });
+    }
+    throw new HttpError(400, 'API key could not be found');
   }
 
   private create(body: unknown): { status: number; body: unknown; headers: Record<string, string> } {
@@ -432,9 +489,11 @@ export class VeniceEmulator {
       lastUsedAt: key.lastUsedAt,
     };
     if (withUsage) {
-      shown.usage = { trailingSevenDays: { usd: '0.0000', vcu: '0.0000', diem: '0.0000' } };
+      const usd = key.spent.usd.toFixed(4);
+      const diem = key.spent.diem.toFixed(4);
+      shown.usage = { trailingSevenDays: { usd, vcu: '0.0000', diem } };
       if (key.consumptionLimits.usd !== null || key.consumptionLimits.diem !== null) {
-        shown.currentPeriodUsage = { usd: '0.0000', diem: '0.0000' };
+        shown.currentPeriodUsage = { usd, diem };
       }
     }
     return shown;
@@ -443,9 +502,10 @@ export class VeniceEmulator {
   private rateLimits(key: StoredKey): unknown {
     const { balances, tier } = this.options;
     // What this key may spend now: the account's balance, within the key's own cap.
-    const cap = (balance: number, limit: number | null) => (limit === null ? balance : Math.min(balance, limit));
-    const usd = cap(balances.USD, key.consumptionLimits.usd);
-    const diem = cap(balances.DIEM, key.consumptionLimits.diem);
+    const cap = (balance: number, limit: number | null, spent: number) =>
+      limit === null ? balance : Math.max(0, Math.min(balance, limit - spent));
+    const usd = cap(balances.USD, key.consumptionLimits.usd, key.spent.usd);
+    const diem = cap(balances.DIEM, key.consumptionLimits.diem, key.spent.diem);
     const nextEpoch = new Date(this.options.now());
     nextEpoch.setUTCHours(24, 0, 0, 0);
     return {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DIST, runStep } from '../emulator/runner.ts';
+import { DIST, runStep } from '../emulator/fake-runner.ts';
 import { runBurst } from '../emulator/scenarios.ts';
 import { VeniceEmulator } from '../emulator/venice-emulator.ts';
 

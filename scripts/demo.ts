@@ -4,7 +4,7 @@
  * step revokes the key, and a last check shows it is gone. The log is printed as
  * the runner would show it, masks applied.
  */
-import { renderLog, runStep, type StepOptions, type StepResult } from '../emulator/runner.ts';
+import { renderLog, runStep, type StepOptions, type StepResult } from '../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../emulator/venice-emulator.ts';
 
 const emulator = await new VeniceEmulator().start();
@@ -17,7 +17,9 @@ async function step(name: string, kind: 'main' | 'post', options: StepOptions, e
   const before = emulator.log.length;
   const result = await runStep(kind, options);
   console.log(`\n${kind === 'post' ? 'Post ' : ''}Run venice-key: ${name}`);
-  for (const line of renderLog(result.stdout, { masks })) console.log(`  ${line}`);
+  const log = renderLog(result.stdout, { masks });
+  for (const mask of log.masks) masks.add(mask);
+  for (const line of log.lines) console.log(`  ${line}`);
   const outputs = Object.entries(result.outputs).filter(([, value]) => value !== '');
   if (outputs.length > 0)
     console.log(`  outputs: ${outputs.map(([key, value]) => `${key}=${masks.has(value) ? '***' : value}`).join(', ')}`);

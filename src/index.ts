@@ -1,19 +1,19 @@
-import { STATE } from './lib/state.js';
+import { LEDGER_STATE } from './action/state-name.js';
 
 /**
- * The bundle's entry. `dist/main.js` and `dist/post.js` call these two functions;
- * both share one bundle, and the heavy part (undici) loads only when
- * there is work, so an idle post step costs barely more than starting Node.
+ * The bundle's entry. `dist/main.js` and `dist/post.js` call these; everything else is
+ * loaded only when there is work, so a post step with nothing to do costs barely more
+ * than starting Node.
  */
 
 export async function main(): Promise<void> {
-  const { runMain } = await import('./main.js');
-  await runMain();
+  const { run } = await import('./main.js');
+  await run();
 }
 
 export async function post(): Promise<void> {
-  // Read straight from the environment (STATE_<name>) to decide before loading anything.
-  if (!process.env[`STATE_${STATE.keyId}`] && !process.env[`STATE_${STATE.pendingKey}`]) return;
-  const { runPost } = await import('./post.js');
-  await runPost();
+  // Read straight from the environment, before loading anything: no ledger, nothing to do.
+  if (!process.env[`STATE_${LEDGER_STATE}`]) return;
+  const { run } = await import('./post.js');
+  await run();
 }

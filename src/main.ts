@@ -1,46 +1,56 @@
-import { clientFor } from './lib/client.js';
-import { inputFromEnv, parseInputs } from './lib/inputs.js';
-import { mint } from './lib/modes/mint.js';
-import { prune } from './lib/modes/prune.js';
-import { revoke } from './lib/modes/revoke.js';
-import { verify } from './lib/modes/verify.js';
-import { looksLikeKey, redact } from './lib/redact.js';
-import * as runner from './lib/runner.js';
+import { veniceClient } from './action/client.js';
+import { runIdentity } from './action/context.js';
+import { type Config, parseInputs, secretInputs } from './action/inputs.js';
+import { error, fail, mask, warning } from './action/log.js';
+import { looksLikeKey } from './venice/keys.js';
 
-/** The main step: validate every input, then run the one mode they select. */
-export async function runMain(): Promise<void> {
-  const input = inputFromEnv();
-  // The keys, and anything key-shaped pasted into another input, are masked before
-  // anything else runs, so no later line can print them.
-  const keyShaped = Object.entries(process.env)
-    .filter(([name, value]) => name.startsWith('INPUT_') && value && looksLikeKey(value))
-    .map(([, value]) => (value as string).trim());
-  const keys = [...new Set([input('api-key'), input('admin-key'), ...keyShaped])].filter(Boolean);
-  for (const key of keys) runner.setSecret(key);
-
+/** The main step: mask the secrets, validate every input, then run the one mode they select. */
+export async function run(): Promise<void> {
+  // Before anything else can print them: the secret inputs, and anything key-shaped pasted elsewhere.
+  for (const secret of [...secretInputs(), ...keyShapedInputs()]) mask(secret);
   try {
-    const parsed = parseInputs(input);
-    for (const warning of parsed.warnings) runner.warning(warning);
+    const parsed = parseInputs();
+    for (const message of parsed.warnings) warning(message);
     if (!parsed.ok) {
-      for (const { input: name, message } of parsed.problems) {
-        runner.error(redact(`Input '${name}' ${message}`, keys), { title: `venice-key: invalid input '${name}'` });
-      }
-      runner.setFailed(`${parsed.problems.length} input problem(s); nothing was sent to Venice.`);
+      for (const { input, message } of parsed.problems)
+        error(`Input '${input}' ${message}`, { title: `venice-key: invalid input '${input}'` });
+      fail(`${parsed.problems.length} input problem(s); nothing was sent to Venice.`);
       return;
     }
-    const { config } = parsed;
-    runner.debug(`mode: ${config.mode}, base-url: ${config.baseUrl.href}`);
-    switch (config.mode) {
-      case 'verify':
-        return await verify(config, clientFor(config, config.apiKey));
-      case 'mint':
-        return await mint(config, clientFor(config, config.adminKey));
-      case 'revoke':
-        return await revoke(config, clientFor(config, config.adminKey));
-      case 'prune':
-        return await prune(config, clientFor(config, config.adminKey));
-    }
-  } catch (error) {
-    runner.setFailed(redact(error instanceof Error ? error.message : String(error), keys));
+    await runMode(parsed.config);
+  } catch (problem) {
+    fail(problem);
   }
+}
+
+/** Each mode is its own chunk, loaded only when chosen. */
+async function runMode(config: Config): Promise<void> {
+  switch (config.mode) {
+    case 'verify': {
+      const { verify } = await import('./modes/verify.js');
+      return verify(config, veniceClient(config, config.apiKey));
+    }
+    case 'mint': {
+      const { mint } = await import('./modes/mint.js');
+      return mint(config, veniceClient(config, config.adminKey), runIdentity());
+    }
+    case 'receive': {
+      const { receive } = await import('./modes/receive.js');
+      return receive(config, runIdentity());
+    }
+    case 'revoke': {
+      const { revoke } = await import('./modes/revoke.js');
+      return revoke(config, veniceClient(config, config.adminKey), runIdentity());
+    }
+    case 'prune': {
+      const { prune } = await import('./modes/prune.js');
+      return prune(config, veniceClient(config, config.adminKey), runIdentity());
+    }
+  }
+}
+
+function keyShapedInputs(): string[] {
+  return Object.entries(process.env)
+    .filter(([name, value]) => name.startsWith('INPUT_') && value && looksLikeKey(value))
+    .map(([, value]) => (value as string).trim());
 }

@@ -1,42 +1,34 @@
-import { clientFor } from './lib/client.js';
-import { inputFromEnv, parseCommon } from './lib/inputs.js';
-import { removeOrphan } from './lib/modes/mint.js';
-import { redact } from './lib/redact.js';
-import * as runner from './lib/runner.js';
-import { STATE } from './lib/state.js';
+import * as core from '@actions/core';
+import { veniceClient } from './action/client.js';
+import { runIdentity } from './action/context.js';
+import { parseConnection } from './action/inputs.js';
+import { Ledger } from './action/ledger.js';
+import { fail, mask, warning } from './action/log.js';
+import { settle } from './modes/settle.js';
 
 /** The runner's cleanup window after a cancel is about 5 minutes; leave room inside it. */
 const POST_RETRY_BUDGET_MS = 4 * 60_000;
 
-/** The post step: revoke the key main minted, whatever became of the job. */
-export async function runPost(now = Date.now()): Promise<void> {
-  const input = inputFromEnv();
-  const adminKey = input('admin-key');
-  if (adminKey) runner.setSecret(adminKey);
-  const keyId = runner.getState(STATE.keyId);
-  const expiresAt = runner.getState(STATE.keyExpiresAt);
-  const pending = runner.getState(STATE.pendingKey);
-
+/** The post step: settle what the main step recorded, whatever became of the job. */
+export async function run(): Promise<void> {
+  const adminKey = core.getInput('admin-key');
+  mask(adminKey);
   try {
-    // Only the connection settings matter here; main validated them before any key existed.
-    const { common, problems } = parseCommon(input);
-    if (problems.length > 0) throw new Error(problems.map((p) => `Input '${p.input}' ${p.message}`).join(' '));
-    const client = clientFor(common, adminKey, { retryBudgetMs: POST_RETRY_BUDGET_MS });
-    if (pending) await removeOrphan(client, pending);
-    if (!keyId) return;
-    if (expiresAt && Date.parse(expiresAt) <= now) {
-      runner.info(`Key ${keyId} expired at ${expiresAt}; nothing to revoke.`);
+    const identity = runIdentity();
+    const loaded = Ledger.load(adminKey, identity);
+    if (loaded.kind === 'none') return;
+    if (loaded.kind === 'forged') {
+      warning(
+        "The post step was handed state that this action's main step did not write (an earlier step may have set STATE_ variables through GITHUB_ENV); it deletes nothing.",
+      );
       return;
     }
-    const result = await client.deleteKey(keyId);
-    runner.info(result === 'deleted' ? `Revoked key ${keyId}.` : `Key ${keyId} was already gone.`);
-  } catch (error) {
-    const reason = redact(error instanceof Error ? error.message : String(error), [adminKey]).replace(/\.$/, '');
-    const until = expiresAt ? ` It stays usable until it expires at ${expiresAt}` : ' It does not expire on its own';
-    runner.setFailed(
-      keyId
-        ? `Could not revoke key ${keyId}: ${reason}.${until}: delete it with this action (mode: revoke, key-id: ${keyId}) or in Venice's API settings.`
-        : reason,
-    );
+    // Main validated every input before any key existed; only the connection matters here.
+    const { connection, problems } = parseConnection();
+    if (problems.length > 0) throw new Error(problems.map((p) => `Input '${p.input}' ${p.message}`).join(' '));
+    const client = veniceClient(connection, adminKey, { retryBudgetMs: POST_RETRY_BUDGET_MS });
+    await settle(loaded.ledger.entries, client, identity, connection.timeoutMs);
+  } catch (problem) {
+    fail(problem);
   }
 }

@@ -1,25 +1,36 @@
-/** Mint's create loop on undici's MockAgent, for the cases too slow to wait out end to end. */
+/** Mint's create loop on undici's MockAgent, for the cases too slow or too rare to stage end to end. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import type { MintConfig } from '../../src/lib/inputs.ts';
-import { mint } from '../../src/lib/modes/mint.ts';
-import { VeniceClient } from '../../src/lib/venice.ts';
+import { parseFileCommands } from '../../emulator/fake-runner.ts';
+import type { MintConfig } from '../../src/action/inputs.ts';
+import { Ledger } from '../../src/action/ledger.ts';
+import { mint } from '../../src/modes/mint.ts';
+import { VeniceClient } from '../../src/venice/client.ts';
 
 const ORIGIN = 'https://api.venice.test';
+const RUN = { repository: 'o/r', runId: '7', runAttempt: '1' };
 let agent: MockAgent;
-let printed: string;
+let dir: string;
+const saved = { ...process.env };
 
 beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
-  printed = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    printed += String(chunk);
-    return true;
-  });
+  dir = mkdtempSync(join(tmpdir(), 'venice-key-mint-'));
+  for (const name of ['OUTPUT', 'STATE', 'ENV']) {
+    process.env[`GITHUB_${name}`] = join(dir, name);
+    writeFileSync(join(dir, name), '');
+  }
+  // What mint prints is checked end to end; here it would only clutter the test output.
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
 });
 afterEach(async () => {
   vi.restoreAllMocks();
+  process.env = { ...saved };
+  rmSync(dir, { recursive: true, force: true });
   await agent.close();
 });
 
@@ -31,10 +42,23 @@ const config: MintConfig = {
   maxAttempts: 5,
   expiresAt: new Date(Date.now() + 3_600_000),
   label: '',
-  revoke: true,
+  scope: 'job',
 };
 const client = () =>
-  new VeniceClient({ baseUrl: config.baseUrl, key: config.adminKey, timeoutMs: 1_000, maxAttempts: 5, dispatcher: agent });
+  new VeniceClient({
+    baseUrl: config.baseUrl,
+    key: config.adminKey,
+    timeoutMs: 1_000,
+    maxAttempts: 5,
+    dispatcher: agent,
+    sleep: async () => {},
+  });
+/** What the post step would be handed: the last ledger saved (an empty one is saved as ''). */
+const ledger = () => {
+  const loaded = Ledger.load(config.adminKey, RUN, parseFileCommands(readFileSync(join(dir, 'STATE'), 'utf8')).ledger);
+  if (loaded.kind === 'forged') throw new Error('the ledger does not verify');
+  return loaded.kind === 'ok' ? loaded.ledger.entries : [];
+};
 
 it('gives up at once, saying why, when the creation limit resets later than it may wait', async () => {
   const reset = Math.ceil(Date.now() / 1000) + 10 * 60;
@@ -42,31 +66,42 @@ it('gives up at once, saying why, when the creation limit resets later than it m
     .get(ORIGIN)
     .intercept({ path: '/api/v1/api_keys', method: 'POST' })
     .reply(429, { error: 'Rate limit exceeded' }, { headers: { 'x-ratelimit-reset-requests': String(reset) } });
-  await expect(mint(config, client())).rejects.toThrow(
+  await expect(mint(config, client(), RUN)).rejects.toThrow(
     /^Gave up creating the key after waiting \d+ms: Venice allows 20 key creations per minute per account/,
   );
   agent.assertNoPendingInterceptors();
+  // A 429 made no key: nothing is left for the post step.
+  expect(ledger()).toEqual([]);
 });
 
-it('fails naming the orphan when a lost answer cannot be reconciled', async () => {
+it('fails naming the orphan when a lost answer cannot be reconciled, and leaves its name to the post step', async () => {
   const pool = agent.get(ORIGIN);
   pool.intercept({ path: '/api/v1/api_keys', method: 'POST' }).replyWithError(new Error('other side closed'));
   pool.intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(500, { error: 'down' }).times(5);
-  const failure = mint(
-    config,
-    new VeniceClient({
-      baseUrl: config.baseUrl,
-      key: config.adminKey,
-      timeoutMs: 1_000,
-      maxAttempts: 5,
-      dispatcher: agent,
-      sleep: async () => {},
-    }),
+  await expect(mint(config, client(), RUN)).rejects.toThrow(
+    /^A key named "venice-key:[0-9a-f]{8}:7\.1:job:[0-9a-z]{8}" may have been created, but its answer was lost/,
   );
-  await expect(failure).rejects.toThrow(
-    /^A key named "venice-key:[0-9a-f]{8}:0\.1:[0-9a-z]{8}" may have been created, but its answer was lost/,
+  expect(ledger()).toEqual([{ name: expect.stringMatching(/^venice-key:[0-9a-f]{8}:7\.1:job:/), sentAt: expect.any(Number) }]);
+});
+
+it.each([
+  ['an HTML 200', () => agent.get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(200, '<html>ok</html>')],
+  ['an empty 204', () => agent.get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(204, '')],
+  [
+    'a 200 without the key',
+    () =>
+      agent
+        .get(ORIGIN)
+        .intercept({ path: '/api/v1/api_keys', method: 'POST' })
+        .reply(200, { success: true, data: { id: 'x' } }),
+  ],
+])('%s to a create is an unknown outcome: not retried, the name reconciled and kept for the post step', async (_name, answer) => {
+  answer();
+  agent.get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] });
+  await expect(mint(config, client(), RUN)).rejects.toThrow(
+    /^POST \/api_keys(: the answer \(20[04]\) is not JSON| answered 2xx without a key)/,
   );
-  // Its name stays recorded for the post step, which tries again.
-  expect(printed).toMatch(/::save-state name=pending-key::venice-key:/);
-  expect(printed).not.toMatch(/::save-state name=pending-key::\n/);
+  agent.assertNoPendingInterceptors();
+  // Venice may hold, or still commit, a key by that name: the post step looks again.
+  expect(ledger()).toHaveLength(1);
 });

@@ -1,7 +1,8 @@
 /** The Venice client against undici's MockAgent: retries, waits, timeouts, error mapping, redaction. */
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ClientOptions, flattenDetails, VeniceApiError, VeniceClient } from '../../src/lib/venice.ts';
+import { type ClientOptions, VeniceClient } from '../../src/venice/client.ts';
+import { flattenDetails, VeniceApiError } from '../../src/venice/errors.ts';
 
 const ORIGIN = 'https://api.venice.test';
 const KEY = 'VENICE_ADMIN_KEY_mockmockmockmock';
@@ -79,11 +80,45 @@ describe('requests', () => {
     expect(sent).toEqual(body);
   });
 
-  it('deletes by id in the query; "could not be found" means already gone', async () => {
+  it('deletes by id in the query', async () => {
     pool().intercept({ path: '/api/v1/api_keys?id=k1', method: 'DELETE' }).reply(200, { success: true }, json);
-    pool().intercept({ path: '/api/v1/api_keys?id=k2', method: 'DELETE' }).reply(400, { error: 'API key could not be found' }, json);
     await expect(client().deleteKey('k1')).resolves.toBe('deleted');
+  });
+
+  const listed = (...ids: string[]) => ({
+    object: 'list',
+    data: ids.map((id) => ({ id, apiKeyType: 'INFERENCE', description: 'd', createdAt: null, expiresAt: null, last6Chars: 'abcdef' })),
+  });
+
+  it.each([
+    ['the plain envelope', { error: 'API key could not be found' }],
+    ['the detailed envelope', { error: 'Invalid request parameters', details: { _errors: ['API key could not be found'] } }],
+    ['a body with no words at all', { error: 'Bad Request' }],
+  ])('a refused DELETE (%s) of a key the list no longer holds is already gone', async (_name, body) => {
+    pool().intercept({ path: '/api/v1/api_keys?id=k2', method: 'DELETE' }).reply(400, body, json);
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, listed('other'), json);
     await expect(client().deleteKey('k2')).resolves.toBe('already-gone');
+  });
+
+  it('a refused DELETE of a key the list still holds is a failure, whatever the answer says', async () => {
+    pool().intercept({ path: '/api/v1/api_keys?id=k3', method: 'DELETE' }).reply(400, '<html>404 not found</html>');
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, listed('k3'), json);
+    await expect(client().deleteKey('k3')).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('a refused DELETE that cannot be checked is a failure', async () => {
+    pool().intercept({ path: '/api/v1/api_keys?id=k4', method: 'DELETE' }).reply(400, { error: 'API key could not be found' }, json);
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(500, { error: 'down' }, json).times(4);
+    await expect(client().deleteKey('k4')).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('finds a key by its details route, or by the list when the route refuses the id', async () => {
+    const details = { data: listed('k5').data[0] };
+    pool().intercept({ path: '/api/v1/api_keys/k5', method: 'GET' }).reply(200, details, json);
+    await expect(client().findKey('k5')).resolves.toMatchObject({ id: 'k5' });
+    pool().intercept({ path: '/api/v1/api_keys/k6', method: 'GET' }).reply(400, { error: 'Invalid request parameters' }, json);
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, listed('k7'), json);
+    await expect(client().findKey('k6')).resolves.toBeUndefined();
   });
 
   it('refuses a plain-HTTP base URL off this machine', () => {
@@ -114,7 +149,7 @@ describe('retries', () => {
 
   it('gives up after max-attempts with the last error', async () => {
     pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(500, { error: 'An unknown error occurred' }, json).times(4);
-    await expect(client().listKeys()).rejects.toThrow('GET /api_keys answered 500: An unknown error occurred');
+    await expect(client().listKeys()).rejects.toThrow('GET /api_keys answered 500: "An unknown error occurred"');
     expect(waits).toHaveLength(3);
   });
 
@@ -192,7 +227,7 @@ describe('error messages', () => {
       .catch((e: unknown) => e)) as VeniceApiError;
     expect(error).toBeInstanceOf(VeniceApiError);
     expect(error.message).toBe(
-      'POST /api_keys answered 400: Invalid request for *** (description: String must contain at most 64 character(s))',
+      'POST /api_keys answered 400: "Invalid request for ***", "description: String must contain at most 64 character(s)"',
     );
     expect(error.message).not.toContain('session');
     expect(JSON.stringify(error)).not.toContain(KEY);
@@ -201,7 +236,7 @@ describe('error messages', () => {
   it('redact a non-JSON body and an unrecognised key shape', async () => {
     const opaque = 'opaque-admin-secret-123';
     pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(401, `<html>bad token ${opaque}</html>`);
-    await expect(client({ key: opaque }).listKeys()).rejects.toThrow('GET /api_keys answered 401: <html>bad token ***</html>');
+    await expect(client({ key: opaque }).listKeys()).rejects.toThrow('GET /api_keys answered 401: "<html>bad token ***</html>"');
   });
 
   it('flattens zod-style detail trees', () => {

@@ -3,10 +3,10 @@
  * Venice's published OpenAPI spec. Where they disagree, the emulator is wrong.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runJob } from '../../emulator/runner.ts';
+import { runJob } from '../../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { type MintConfig, parseInputs } from '../../src/lib/inputs.ts';
-import { createBody } from '../../src/lib/modes/mint.ts';
+import { type MintConfig, parseInputs } from '../../src/action/inputs.ts';
+import { createBody } from '../../src/modes/mint.ts';
 import { checkRequest, checkResponse, SPEC_PATH, specAvailable } from '../helpers/openapi.ts';
 
 if (!specAvailable) {
@@ -17,8 +17,11 @@ if (!specAvailable) {
 
 const ADMIN = 'VENICE_ADMIN_KEY_contractcontract';
 
+/** The config the action builds from these inputs, read as the runner passes them. */
 function mintConfig(inputs: Record<string, string>): MintConfig {
-  const result = parseInputs((name) => ({ 'admin-key': ADMIN, ...inputs })[name] ?? '');
+  for (const name of Object.keys(process.env)) if (name.startsWith('INPUT_')) delete process.env[name];
+  for (const [name, value] of Object.entries({ 'admin-key': ADMIN, ...inputs })) process.env[`INPUT_${name.toUpperCase()}`] = value;
+  const result = parseInputs();
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   return result.config as MintConfig;
 }
@@ -33,7 +36,7 @@ describe.skipIf(!specAvailable)('requests the action sends', () => {
     ],
     ['an absolute expiry', { 'expires-at': new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z') }],
   ])('create body with %s fits POST /api_keys', (_name, inputs) => {
-    const body = createBody(mintConfig(inputs), 'venice-key:0123abcd:1.1:abcdefgh a label');
+    const body = createBody(mintConfig(inputs), 'venice-key:0123abcd:1.1:job:abcdefgh a label');
     const verdict = checkRequest('/api_keys', 'POST', body);
     expect(verdict.errors).toBe('');
   });

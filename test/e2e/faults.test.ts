@@ -1,16 +1,19 @@
 /**
  * Reliability: every key the action makes ends up in the job's hands or deleted,
- * whatever the network, the API or the runner does. Faults are injected into the
- * emulator; the built action runs as the runner runs it.
+ * whatever the network, the API or the runner does, or a step fails naming what may
+ * be left. Faults are injected into the emulator; the built action runs as the runner
+ * runs it. `timeout: 1s` keeps the post step's look for late commits short.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runJob, runStep } from '../../emulator/runner.ts';
+import { renderLog, runJob, runStep } from '../../emulator/fake-runner.ts';
 import { runBurst } from '../../emulator/scenarios.ts';
 import { type EmulatorOptions, VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import { keyName } from '../../src/naming.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
+import { RUN, sealedLedger } from '../helpers/ledger.ts';
 
 let emulator: VeniceEmulator;
 
@@ -25,7 +28,12 @@ afterEach(async () => {
   await emulator.stop();
 });
 
-const mintInputs = (extra: Record<string, string> = {}) => ({ 'base-url': emulator.url, 'admin-key': emulator.adminKey, ...extra });
+const mintInputs = (extra: Record<string, string> = {}) => ({
+  'base-url': emulator.url,
+  'admin-key': emulator.adminKey,
+  timeout: '1s',
+  ...extra,
+});
 const calls = () => emulator.calls();
 const until = async (condition: () => boolean, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -34,6 +42,7 @@ const until = async (condition: () => boolean, timeoutMs = 10_000) => {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 };
+const GET_KEY = /^GET \/api_keys\/[\w-]+ 200$/;
 
 describe('faults, one test each', () => {
   it('5xx, then success: the create is retried under a new name after checking nothing was made', async () => {
@@ -42,9 +51,11 @@ describe('faults, one test each', () => {
     const { main, post } = await runJob({ inputs: mintInputs() });
     expect(main.code).toBe(0);
     expect(post.code).toBe(0);
-    expect(calls()).toEqual(['POST /api_keys 503', 'GET /api_keys 200', 'POST /api_keys 200', 'DELETE /api_keys 200']);
+    expect(calls().slice(0, 3)).toEqual(['POST /api_keys 503', 'GET /api_keys 200', 'POST /api_keys 200']);
     const names = emulator.requests('POST').map((entry) => (entry.body as { description: string }).description);
     expect(new Set(names).size).toBe(2);
+    // The post step revokes the job's key, and looks once more for the 503's name.
+    expect(post.stdout).toContain(`No key named "${names[0]}" appeared`);
     assertNoKeyLeaked(main, [main.outputs['api-key'] as string, emulator.adminKey]);
   });
 
@@ -80,23 +91,25 @@ describe('faults, one test each', () => {
       'GET /api_keys 200',
       'DELETE /api_keys 200',
       'POST /api_keys 200',
+      expect.stringMatching(GET_KEY),
       'DELETE /api_keys 200',
     ]);
     expect(main.stdout).toMatch(/Deleted 1 key\(s\) named "venice-key:[^"]+" whose creation answer was lost/);
   });
 
-  it('a server that never answers: fails within timeout × max-attempts plus backoff, no key left', async () => {
+  it('a server that never answers: fails within timeout × max-attempts plus backoff; the post step looks again, then ends', async () => {
     await start();
     emulator.inject({ hang: true }, { method: 'POST', times: 100 });
     const started = Date.now();
-    const { main, post } = await runJob({ inputs: mintInputs({ timeout: '1s', 'max-attempts': '2' }) });
-    const elapsed = Date.now() - started;
+    const main = await runStep('main', { inputs: mintInputs({ 'max-attempts': '2' }) });
+    expect(Date.now() - started).toBeLessThan(2 * 1_000 + 2_000 + 3_000); // two timeouts, one backoff (≤ 2 s), start-up
     expect(main.code).toBe(1);
     expect(main.stdout).toContain('::error::POST /api_keys timed out after 1000 ms.');
-    expect(elapsed).toBeLessThan(2 * 1_000 + 2_000 + 3_000); // two timeouts, one backoff (≤ 2 s), process start-up
-    expect(post.code).toBe(0);
-    // Both hung, never handled; between them the action checked that no key had been made.
+    // Both hung, never handled; after each, the action checked that no key had been made.
     expect(calls()).toEqual(['POST /api_keys hung', 'GET /api_keys 200', 'POST /api_keys hung', 'GET /api_keys 200']);
+    const post = await runStep('post', { inputs: mintInputs(), state: main.state });
+    expect(post.code).toBe(0);
+    expect(post.stdout.match(/No key named "venice-key:[^"]+" appeared within 6s of its unanswered create/g)).toHaveLength(2);
   });
 
   it('DELETE failing twice: the post step retries and still removes the key', async () => {
@@ -122,15 +135,20 @@ describe('faults, one test each', () => {
     expect(revoke.outputs.revoked).toBe('1');
   });
 
-  it('a failure after the key exists (here: GITHUB_ENV cannot be written) deletes the key before the step fails', async () => {
+  it('a failure after the key exists (here: GITHUB_ENV cannot be written) deletes the key in the main step itself', async () => {
     await start();
     const unwritable = mkdtempSync(join(tmpdir(), 'venice-key-env-')); // a directory, not a file
-    const { main, post } = await runJob({ inputs: mintInputs({ 'export-env': 'VENICE_API_KEY' }), env: { GITHUB_ENV: unwritable } });
+    const main = await runStep('main', { inputs: mintInputs({ 'export-env': 'VENICE_API_KEY' }), env: { GITHUB_ENV: unwritable } });
     rmSync(unwritable, { recursive: true });
     expect(main.code).toBe(1);
     expect(main.stdout).toMatch(/::error::.*EISDIR/);
-    expect(post.code).toBe(0);
-    expect(calls().slice(0, 2)).toEqual(['POST /api_keys 200', 'DELETE /api_keys 200']);
+    // Before any post step: the main step has already deleted the key it could not hand over.
+    expect(calls()).toEqual(['POST /api_keys 200', 'DELETE /api_keys 200']);
+    expect(emulator.mintedKeys()).toEqual([]);
+    expect(main.state.ledger).toBe('');
+    const post = await runStep('post', { inputs: mintInputs(), state: main.state });
+    expect(post.stdout).toBe('');
+    expect(calls()).toHaveLength(2);
     assertNoKeyLeaked(main, [emulator.adminKey]);
   });
 
@@ -144,48 +162,150 @@ describe('faults, one test each', () => {
     expect(post.stdout).toContain(`Key ${id} was already gone.`);
   });
 
-  it('the admin key is rejected: 401, not retried', async () => {
+  it('the admin key is rejected: 401, not retried; that the key is wrong is asked of Venice, not read from its words', async () => {
     await start();
     const wrong = `${emulator.adminKey.slice(0, -3)}xyz`;
     const { main, post } = await runJob({ inputs: mintInputs({ 'admin-key': wrong }) });
     expect(main.code).toBe(1);
-    expect(main.stdout).toContain('::error::Input \'admin-key\' was rejected: Venice answered 401 "Authentication failed"');
-    expect(calls()).toEqual(['POST /api_keys 401']);
+    expect(main.stdout).toContain("::error::Input 'admin-key' was rejected by Venice (401): the key is wrong, revoked or expired.");
+    expect(calls()).toEqual(['POST /api_keys 401', 'GET /api_keys/rate_limits 401']);
     expect(post.stdout).toBe('');
     assertNoKeyLeaked(main, [wrong]);
   });
 
-  it('the account at its cap of active keys: says how many, and that prune or a shorter ttl fixes it', async () => {
-    await start({ activeKeyCap: 2 });
+  it('the account at its cap of active keys: counts them, and says that prune or a shorter ttl fixes it', async () => {
+    await start();
+    for (let i = emulator.activeKeys().length; i < 500; i++) emulator.addKey({ apiKeyType: 'INFERENCE', description: `other ${i}` });
     const { main } = await runJob({ inputs: mintInputs() });
     expect(main.code).toBe(1);
-    expect(main.stdout).toMatch(/::error::Venice refused to create the key: "You have reached the maximum number of active API keys \(2\)/);
-    expect(main.stdout).toContain('The account has 2 active keys, at its cap. Run this action with mode: prune');
+    expect(main.stdout).toContain('::error::Venice refused to create the key: the account has 500 active keys, its cap is 500.');
+    expect(main.stdout).toContain('Run this action with mode: prune');
     expect(main.stdout).toContain('shorter ttl');
+    for (const key of emulator.mintedKeys()) emulator.removeKey(key.id);
+  });
+
+  it('an answer larger than 1 MiB is refused at once, not read until the timeout', async () => {
+    await start();
+    emulator.inject({ endless: true }, { method: 'GET', path: '/api_keys/rate_limits' });
+    const started = Date.now();
+    const result = await runStep('main', { inputs: { 'base-url': emulator.url, 'api-key': emulator.inferenceKey, timeout: '30s' } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('::error::GET /api_keys/rate_limits failed: the answer (200) is larger than 1 MiB.');
+    expect(result.stderr).toBe('');
+  });
+});
+
+describe('late commits and unusable answers: zero keys left, or a step that says which name may remain', () => {
+  it('a create that times out but commits later: the post step finds it by name and deletes it', async () => {
+    await start();
+    emulator.inject({ delayMs: 2_500 }, { method: 'POST' });
+    const { main, post } = await runJob({ inputs: mintInputs() });
+    expect(main.code).toBe(0);
+    expect(post.code).toBe(0);
+    expect(emulator.requests('POST').map((entry) => entry.status)).toEqual([200, 200]); // the first one answered nobody
+    expect(post.stdout).toMatch(/Deleted 1 key\(s\) named "venice-key:[^"]+": its create got no answer, so the job never had it\./);
+  });
+
+  it.each(['SIGINT', 'SIGKILL'] as const)('%s during a create that commits late: the post step still finds the key', async (signal) => {
+    await start();
+    emulator.inject({ delayMs: 2_500 }, { method: 'POST' });
+    const main = await runStep('main', {
+      inputs: mintInputs(),
+      onSpawn: (child) => void until(() => emulator.received > 0).then(() => child.kill(signal)),
+    });
+    expect(main.code === 1 || main.signal === 'SIGKILL').toBe(true);
+    expect(main.outputs['api-key']).toBeUndefined();
+    expect(main.state.ledger).toMatch(/"name":"venice-key:[^"]+"/);
+    const post = await runStep('post', { inputs: mintInputs(), state: main.state });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toMatch(/Deleted 1 key\(s\) named "venice-key:[^"]+"/);
+  });
+
+  it.each([
+    ['an HTML 200', { status: 200, text: '<html><body>OK</body></html>' }],
+    ['an empty 204', { status: 204, text: '' }],
+  ])('%s to a create that made a key: the key is found by name and deleted, and the step fails', async (_name, garble) => {
+    await start();
+    emulator.inject({ garble }, { method: 'POST' });
+    const { main, post } = await runJob({ inputs: mintInputs() });
+    expect(main.code).toBe(1);
+    expect(main.stdout).toMatch(/::error::POST \/api_keys: the answer \(20[04]\) is not JSON/);
+    expect(main.stdout).toMatch(/Deleted 1 key\(s\) named "venice-key:[^"]+" whose creation answer was lost/);
+    expect(post.code).toBe(0);
+    expect(emulator.requests('POST')).toHaveLength(1);
+  });
+
+  it('a name that cannot be checked at all: the post step fails, naming it', async () => {
+    await start();
+    emulator.inject({ hang: true }, { method: 'POST' });
+    emulator.inject({ status: 500 }, { method: 'GET', path: '/api_keys', times: 1_000 });
+    const { main, post } = await runJob({ inputs: mintInputs({ 'max-attempts': '1' }) });
+    expect(main.code).toBe(1);
+    const name = (emulator.requests('POST')[0]?.body as { description?: string } | undefined)?.description;
+    expect(post.code).toBe(1);
+    expect(post.stdout).toContain(`::error::Could not check whether Venice holds a key named "${name}"`);
+    emulator.clearFaults();
+  });
+});
+
+describe('the post step trusts only what its main step wrote', () => {
+  it('forged state (an earlier step wrote STATE_ through GITHUB_ENV) deletes nothing, and says so', async () => {
+    await start();
+    const victim = emulator.addKey({ apiKeyType: 'ADMIN', description: 'production admin key' });
+    const forged = JSON.stringify({ entries: [{ name: victim.description, sentAt: 0, id: victim.id }], mac: '00'.repeat(32) });
+    for (const inputs of [mintInputs({ revoke: 'false' }), { 'base-url': emulator.url, 'api-key': emulator.inferenceKey }]) {
+      const post = await runStep('post', {
+        inputs,
+        env: { STATE_ledger: forged, 'STATE_key-id': victim.id, 'STATE_pending-key': victim.description },
+      });
+      expect(post.code).toBe(0);
+      expect(renderLog(post.stdout).annotations).toEqual([
+        {
+          kind: 'warning',
+          message:
+            "The post step was handed state that this action's main step did not write (an earlier step may have set STATE_ variables through GITHUB_ENV); it deletes nothing.",
+        },
+      ]);
+    }
+    expect(calls()).toEqual([]);
+    expect(emulator.activeKeys().map((key) => key.id)).toContain(victim.id);
+    emulator.removeKey(victim.id);
+  });
+
+  it("a sealed ledger naming a key that is not this run's: the post step reads it, refuses, and fails", async () => {
+    await start();
+    const other = emulator.addKey({ apiKeyType: 'INFERENCE', description: keyName({ ...RUN, runId: '1' }, 'job', 'otherrun') });
+    const ledger = sealedLedger(emulator.adminKey, [{ name: keyName(RUN, 'job', 'abcdefgh'), sentAt: Date.now(), id: other.id }]);
+    const post = await runStep('post', { inputs: mintInputs(), state: { ledger } });
+    expect(post.code).toBe(1);
+    expect(post.stdout).toContain(`::error::Key ${other.id} is not the key this job minted`);
+    expect(calls()).toEqual([`GET /api_keys/${other.id} 200`]);
+    emulator.removeKey(other.id);
   });
 });
 
 describe('cancellation', () => {
   it('SIGINT while the create is in flight: waits for the answer, records the key, and the post step deletes it', async () => {
     await start();
-    emulator.inject({ delayMs: 1_500 }, { method: 'POST' });
+    emulator.inject({ delayMs: 500 }, { method: 'POST' });
     const main = await runStep('main', {
       inputs: mintInputs(),
       onSpawn: (child) => void until(() => emulator.received > 0).then(() => child.kill('SIGINT')),
     });
     expect(main.code).toBe(1);
     expect(main.stdout).toContain('waiting for the answer so the post step can revoke that key');
-    expect(main.state['key-id']).toBeTruthy();
+    expect(main.state.ledger).toMatch(/"id":"[\w-]+"/);
     const post = await runStep('post', { inputs: mintInputs(), state: main.state });
     expect(post.code).toBe(0);
-    expect(calls()).toEqual(['POST /api_keys 200', 'DELETE /api_keys 200']);
+    expect(calls()).toEqual(['POST /api_keys 200', expect.stringMatching(GET_KEY), 'DELETE /api_keys 200']);
   });
 
   it.each(['SIGTERM-after-SIGINT', 'SIGKILL'] as const)(
     'killed mid-create (%s): the post step finds the key by the name recorded before sending, and deletes it',
     async (how) => {
       await start();
-      emulator.inject({ delayMs: 1_500 }, { method: 'POST' });
+      emulator.inject({ delayMs: 500 }, { method: 'POST' });
       const main = await runStep('main', {
         inputs: mintInputs(),
         onSpawn: (child) =>
@@ -198,14 +318,14 @@ describe('cancellation', () => {
           }),
       });
       expect(main.code === 1 || main.signal === 'SIGKILL').toBe(true);
-      expect(main.state['key-id']).toBeUndefined();
-      expect(main.state['pending-key']).toMatch(/^venice-key:/);
+      expect(main.state.ledger).not.toMatch(/"id":/);
+      expect(main.state.ledger).toMatch(/"name":"venice-key:/);
       // The server finishes the create after the process is gone; the secret is lost with it.
       await until(() => emulator.requests('POST').length > 0);
       expect(emulator.mintedKeys()).toHaveLength(1);
       const post = await runStep('post', { inputs: mintInputs(), state: main.state });
       expect(post.code).toBe(0);
-      expect(post.stdout).toContain('whose creation answer was lost');
+      expect(post.stdout).toContain('its create got no answer, so the job never had it');
     },
   );
 
@@ -214,14 +334,33 @@ describe('cancellation', () => {
     emulator.inject({ delayMs: 300 }, { method: 'POST' });
     const main = await runStep('main', {
       inputs: mintInputs({ 'export-env': 'VENICE_API_KEY' }),
-      // Signal as soon as the key's mask is printed: state was written just before.
+      // Signal as soon as the key's mask is printed: the ledger was written just before.
       onSpawn: (child, output) =>
         void until(() => output().includes('::add-mask::VENICE_INFERENCE_KEY_'), 10_000).then(() => child.kill('SIGINT')),
     });
-    expect(main.state['key-id']).toBeTruthy();
+    expect(main.state.ledger).toMatch(/"id":"[\w-]+"/);
     const post = await runStep('post', { inputs: mintInputs(), state: main.state });
     expect(post.code).toBe(0);
     expect(emulator.requests('DELETE')).toHaveLength(1);
+  });
+
+  it('SIGINT while waiting out the creation limit (no create in flight): stops at once, sends nothing more', async () => {
+    await start();
+    const reset = Math.ceil(Date.now() / 1000) + 20;
+    emulator.inject({ status: 429, headers: { 'x-ratelimit-reset-requests': String(reset) } }, { method: 'POST' });
+    let signalledAt = 0;
+    const main = await runStep('main', {
+      inputs: mintInputs(),
+      onSpawn: (child) =>
+        void until(() => emulator.requests('POST').length > 0).then(() => {
+          signalledAt = Date.now();
+          child.kill('SIGINT');
+        }),
+    });
+    expect(Date.now() - signalledAt).toBeLessThan(2_000);
+    expect(main.code).toBe(1);
+    expect(main.stdout).toContain('::error::Cancelled (SIGINT).');
+    expect(calls()).toEqual(['POST /api_keys 429']);
   });
 });
 

@@ -3,10 +3,11 @@
  * each mode's happy path and its expected failures, and the requests each one sends.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runJob, runStep } from '../../emulator/runner.ts';
+import { runJob, runStep } from '../../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { keyDescription, repoTag } from '../../src/lib/naming.ts';
+import { keyName, repoTag } from '../../src/naming.ts';
 import { assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
+import { sealedLedger } from '../helpers/ledger.ts';
 
 const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 let emulator: VeniceEmulator;
@@ -48,7 +49,7 @@ describe('verify', () => {
     expect(result.code).toBe(1);
     expect(calls()).toEqual(['GET /api_keys/rate_limits 401']);
     expect(result.outputs.valid).toBe('false');
-    expect(result.stdout).toMatch(/::error::The key is not valid: Venice rejected it \(401 Authentication failed\)/);
+    expect(result.stdout).toMatch(/::error::The key is not valid: Venice rejected it \(401\): it is wrong, revoked or expired\./);
     assertNoKeyLeaked(result, [wrong]);
   });
 
@@ -99,15 +100,18 @@ describe('mint and the post step', () => {
     assertNoKeyLeaked(main, [apiKey, emulator.adminKey]);
     expect(main.env.VENICE_API_KEY).toBe(apiKey);
     expect(main.outputs['key-type']).toBe('INFERENCE');
-    expect(main.state['key-id']).toBe(main.outputs['key-id']);
+    expect(main.state.ledger).toContain(`"id":"${main.outputs['key-id']}"`);
     expect(main.summary).toContain(main.outputs['key-id']);
     expect(main.summary).toContain(apiKey.slice(-6));
     expect(main.summary).not.toContain(apiKey);
 
     expect(post.code).toBe(0);
-    expect(post.stdout).toContain(`Revoked key ${main.outputs['key-id']}.`);
+    expect(post.stdout).toContain(`Deleted key ${main.outputs['key-id']} (it spent 0 USD and 0 DIEM).`);
+    expect(post.summary).toContain('Venice key revoked');
     assertNoKeyLeaked(post, [apiKey, emulator.adminKey]);
-    expect(calls()).toEqual(['POST /api_keys 200', 'DELETE /api_keys 200']);
+    // The post step reads the key once (that it is this job's, and what it spent), then deletes it.
+    expect(calls()).toEqual(['POST /api_keys 200', `GET /api_keys/${main.outputs['key-id']} 200`, 'DELETE /api_keys 200']);
+    expect(main.stderr + post.stderr).toBe('');
     expect(emulator.mintedKeys()).toEqual([]);
   });
 
@@ -132,7 +136,7 @@ describe('mint and the post step', () => {
       modelPrivacy: 'PRIVATE_TEXT',
     });
     expect(key?.description).toHaveLength(64);
-    expect(key?.description).toMatch(new RegExp(`^venice-key:${repoTag(RUN.repository)}:1234567890\\.1:[0-9a-z]{8} x+$`));
+    expect(key?.description).toMatch(new RegExp(`^venice-key:${repoTag(RUN.repository)}:1234567890\\.1:job:[0-9a-z]{8} x+$`));
     const expires = Date.parse(result.outputs['expires-at'] as string);
     expect(expires - before).toBeGreaterThanOrEqual(2 * 3_600_000 - 1_000);
     expect(expires - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
@@ -142,7 +146,7 @@ describe('mint and the post step', () => {
   it('with revoke: false, keeps the key and the post step does nothing', async () => {
     const { main, post } = await runJob({ inputs: { ...base(), 'admin-key': emulator.adminKey, revoke: 'false' } });
     expect(main.code).toBe(0);
-    expect(main.state['key-id']).toBeUndefined();
+    expect(main.state.ledger).toBe('');
     expect(post.code).toBe(0);
     expect(post.stdout).toBe('');
     expect(calls()).toEqual(['POST /api_keys 200']);
@@ -158,9 +162,15 @@ describe('mint and the post step', () => {
   });
 
   it('post: skips the call when the key has already expired', async () => {
+    const expired = {
+      name: keyName(RUN, 'job', 'abcdefgh'),
+      sentAt: Date.now(),
+      id: 'some-id',
+      expiresAt: new Date(Date.now() - 1_000).toISOString(),
+    };
     const post = await runStep('post', {
       inputs: { ...base(), 'admin-key': emulator.adminKey },
-      state: { 'key-id': 'some-id', 'key-expires-at': new Date(Date.now() - 1_000).toISOString(), 'pending-key': '' },
+      state: { ledger: sealedLedger(emulator.adminKey, [expired]) },
     });
     expect(post.code).toBe(0);
     expect(post.stdout).toContain('expired at');
@@ -171,28 +181,38 @@ describe('mint and the post step', () => {
     const inference = emulator.addKey({ apiKeyType: 'INFERENCE', secret: 'unprefixed-inference-secret-0123456789' });
     const result = await runStep('main', { inputs: { ...base(), 'admin-key': inference.secret } });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('::error::Input \'admin-key\' is not an ADMIN key: Venice answered 401 "Admin API key required"');
-    expect(calls()).toEqual(['POST /api_keys 401']);
+    expect(result.stdout).toContain(
+      "::error::Input 'admin-key' is not an ADMIN key: Venice accepts it, but refused it for managing keys (401).",
+    );
+    // Decided by asking Venice whether the key is valid at all, not by the words of the 401.
+    expect(calls()).toEqual(['POST /api_keys 401', 'GET /api_keys/rate_limits 200']);
     assertNoKeyLeaked(result, [inference.secret]);
   });
 });
 
 describe('revoke and prune', () => {
-  it('revoke deletes the listed ids; an unknown id counts as already gone', async () => {
-    const a = emulator.addKey({ apiKeyType: 'INFERENCE' });
-    const b = emulator.addKey({ apiKeyType: 'INFERENCE' });
+  it("revoke deletes the listed ids of this repository's keys; an unknown id is already gone; any other key is refused", async () => {
+    const a = emulator.addKey({ apiKeyType: 'INFERENCE', description: keyName({ ...RUN, runId: '1' }, 'job', 'aaaaaaaa') });
+    const b = emulator.addKey({ apiKeyType: 'INFERENCE', description: keyName(RUN, 'keep', 'bbbbbbbb') });
+    const foreign = emulator.addKey({ apiKeyType: 'INFERENCE', description: 'my laptop' });
     const result = await runStep('main', {
       inputs: { ...base(), mode: 'revoke', 'admin-key': emulator.adminKey, 'key-id': `${a.id}, ${b.id}\nmissing-id` },
     });
     expect(result.code).toBe(0);
-    expect(result.outputs.revoked).toBe('2');
+    expect(result.outputs).toMatchObject({ revoked: '2', 'spent-usd': '0', 'spent-diem': '0' });
     expect(result.stdout).toContain('Key missing-id was already gone.');
-    expect(emulator.mintedKeys()).toEqual([]);
+    expect(emulator.mintedKeys().map((key) => key.id)).toEqual([foreign.id]);
+
+    const refused = await runStep('main', { inputs: { ...base(), mode: 'revoke', 'admin-key': emulator.adminKey, 'key-id': foreign.id } });
+    expect(refused.code).toBe(1);
+    expect(refused.outputs.revoked).toBe('0');
+    expect(refused.stdout).toContain(`::error::Could not delete key ${foreign.id}: it is not a key this action minted for this repository`);
+    expect(emulator.mintedKeys().map((key) => key.id)).toEqual([foreign.id]);
   });
 
   it("prune deletes only this action's INFERENCE keys for this repository older than older-than", async () => {
     const old = new Date(Date.now() - 7 * 3_600_000).toISOString();
-    const name = (nonce: string, repository = RUN.repository) => keyDescription({ ...RUN, repository }, nonce);
+    const name = (nonce: string, repository = RUN.repository) => keyName({ ...RUN, repository }, 'job', nonce);
     const stale = emulator.addKey({ apiKeyType: 'INFERENCE', description: name('aaaaaaaa'), createdAt: old });
     const fresh = emulator.addKey({ apiKeyType: 'INFERENCE', description: name('bbbbbbbb') });
     const otherRepo = emulator.addKey({ apiKeyType: 'INFERENCE', description: name('cccccccc', 'someone/else'), createdAt: old });
@@ -248,7 +268,7 @@ describe('inputs', () => {
   it('an empty admin-key says that forks and Dependabot get no secrets', async () => {
     const result = await runStep('main', { inputs: { ...base(), mode: 'mint', 'admin-key': '' } });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/Input 'admin-key' is empty\..*fork or Dependabot/);
+    expect(result.stdout).toMatch(/Input 'admin-key' is empty\..*forks and from Dependabot are not given secrets/);
   });
 
   it('refuses to send a key to a plain-HTTP host that is not this machine', async () => {

@@ -1,5 +1,5 @@
 /** Assertions about what the action prints: keys are masked first and then never printed. */
-import type { StepResult } from '../../emulator/runner.ts';
+import type { StepResult } from '../../emulator/fake-runner.ts';
 
 /**
  * The runner masks a value from the moment it sees `::add-mask::value`. A key must be

@@ -1,13 +1,22 @@
-import { describe, expect, it } from 'vitest';
-import { type Config, inputFromEnv, isSecureOrigin, type MintConfig, parseInputs, splitList } from '../../src/lib/inputs.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Config, type MintConfig, parseInputs, type VerifyConfig } from '../../src/action/inputs.ts';
+import { isSecureOrigin } from '../../src/venice/client.ts';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 const ADMIN = 'VENICE_ADMIN_KEY_testtesttest';
 const INFERENCE = 'VENICE_INFERENCE_KEY_testtesttest';
 
+/** Sets the inputs as the runner does (INPUT_<NAME>, hyphens kept) and parses them through @actions/core. */
 function parse(inputs: Record<string, string>) {
-  return parseInputs((name) => inputs[name] ?? '', NOW);
+  clearInputs();
+  for (const [name, value] of Object.entries(inputs)) process.env[`INPUT_${name.toUpperCase()}`] = value;
+  return parseInputs(NOW);
 }
+
+function clearInputs() {
+  for (const name of Object.keys(process.env)) if (name.startsWith('INPUT_')) delete process.env[name];
+}
+afterEach(clearInputs);
 
 function config(inputs: Record<string, string>): Config {
   const result = parse(inputs);
@@ -27,13 +36,18 @@ describe('mode', () => {
   });
 
   it('auto with both keys, or neither, is an error that says what to do', () => {
-    expect(problems({ 'api-key': INFERENCE, 'admin-key': ADMIN })).toEqual([expect.stringMatching(/^mode: 'auto' cannot choose: both/)]);
-    expect(problems({})).toEqual([expect.stringMatching(/^mode: 'auto' needs a key.*forks or by Dependabot/)]);
+    expect(problems({ 'api-key': INFERENCE, 'admin-key': ADMIN })).toEqual([
+      expect.stringMatching(/^mode: 'auto' cannot choose: 'api-key' and 'admin-key' are both set. Set 'mode' to one of 'verify', 'mint'/),
+    ]);
+    expect(problems({})).toEqual([expect.stringMatching(/^mode: 'auto' needs a key.*forks and from Dependabot/)]);
+    expect(problems({ 'api-key': INFERENCE, handoff: 'vkh1.x' })).toEqual([
+      "mode: 'auto' cannot choose: 'api-key' and 'handoff' are both set. Set 'mode' to one of 'verify', 'receive', or give only one of them.",
+    ]);
   });
 
   it('rejects an unknown mode and accepts any case', () => {
     expect(problems({ mode: 'destroy', 'admin-key': ADMIN })).toEqual([
-      "mode: 'destroy' is not a mode. Use one of: auto, verify, mint, revoke, prune.",
+      "mode: 'destroy' is not a mode. Use one of: auto, verify, mint, receive, revoke, prune.",
     ]);
     expect(config({ mode: 'PRUNE', 'admin-key': ADMIN }).mode).toBe('prune');
   });
@@ -52,7 +66,7 @@ describe('mint', () => {
   it('defaults to a one-hour key that the post step revokes', () => {
     expect(mint({})).toMatchObject({
       expiresAt: new Date('2030-01-01T01:00:00.000Z'),
-      revoke: true,
+      scope: 'job',
       label: '',
       usdLimit: undefined,
       limitPeriod: undefined,
@@ -122,13 +136,29 @@ describe('mint', () => {
     ]);
   });
 
-  it('keeps control characters out of the label', () => {
-    expect(mint({ description: 'a\tb\u0007c' }).label).toBe('a b c');
+  it('reads booleans as YAML 1.2 does, through @actions/core', () => {
+    expect(mint({ revoke: 'FALSE' }).scope).toBe('keep');
+    expect(mint({ revoke: 'True' }).scope).toBe('job');
+    expect(problems({ 'admin-key': ADMIN, revoke: 'no' })).toEqual(["revoke: 'no' must be true or false."]);
+    expect(problems({ 'admin-key': ADMIN, revoke: 'tRUE' })).toEqual(["revoke: 'tRUE' must be true or false."]);
   });
 
-  it('reads booleans strictly', () => {
-    expect(mint({ revoke: 'FALSE' }).revoke).toBe(false);
-    expect(problems({ 'admin-key': ADMIN, revoke: 'no' })).toEqual(["revoke: 'no' must be true or false."]);
+  it('with handoff-secret, mints a key for the run that the post step leaves alone', () => {
+    const secret = 's'.repeat(32);
+    expect(mint({ 'handoff-secret': secret })).toMatchObject({ scope: 'run', handoffSecret: secret });
+    expect(problems({ 'admin-key': ADMIN, 'handoff-secret': secret, revoke: 'true' })).toEqual([
+      expect.stringMatching(/^revoke: is true, but with 'handoff-secret' the key is made for the run's later jobs/),
+    ]);
+  });
+
+  it('refuses a short handoff-secret, and the admin key as the handoff-secret, before any request', () => {
+    expect(problems({ 'admin-key': ADMIN, 'handoff-secret': 'short' })).toEqual([
+      expect.stringMatching(/^handoff-secret: is 5 characters long; it must be at least 32/),
+    ]);
+    const longAdmin = `${ADMIN}${'x'.repeat(20)}`;
+    expect(problems({ 'admin-key': longAdmin, 'handoff-secret': longAdmin })).toEqual([
+      expect.stringMatching(/^handoff-secret: is the admin key/),
+    ]);
   });
 });
 
@@ -147,17 +177,39 @@ describe('verify, revoke, prune', () => {
     expect(parse({ 'api-key': ADMIN }).warnings).toEqual([expect.stringMatching(/^'api-key' holds an ADMIN key/)]);
   });
 
-  it('revoke: ids split on commas and newlines, deduplicated; a secret is not an id', () => {
+  it('receive: needs the handoff and its secret; auto chooses it when a handoff is given', () => {
+    const secret = 's'.repeat(40);
+    expect(config({ handoff: 'vkh1.a.1.b', 'handoff-secret': secret })).toMatchObject({ mode: 'receive', handoffSecret: secret });
+    expect(problems({ mode: 'receive' })).toEqual([
+      expect.stringMatching(/^handoff: is empty/),
+      expect.stringMatching(/^handoff-secret: is empty/),
+    ]);
+  });
+
+  it('handoff inputs given to a mode that does not take them are errors, not warnings', () => {
+    expect(problems({ 'api-key': INFERENCE, 'handoff-secret': 's'.repeat(40) })).toEqual([
+      "handoff-secret: is only used in mode 'mint', 'receive'; mode 'verify' does not take it. Remove it from this step.",
+    ]);
+    expect(problems({ mode: 'mint', 'admin-key': ADMIN, handoff: 'vkh1.x' })).toEqual([
+      "handoff: is only used in mode 'receive'; mode 'mint' does not take it. Remove it from this step.",
+    ]);
+  });
+
+  it('revoke: without key-id, every key of this run; ids split on commas and newlines, deduplicated; a secret is not an id', () => {
+    expect(config({ mode: 'revoke', 'admin-key': ADMIN })).toMatchObject({ keyIds: [] });
     expect(config({ mode: 'revoke', 'admin-key': ADMIN, 'key-id': 'a1, b2\nb2\n' })).toMatchObject({ keyIds: ['a1', 'b2'] });
-    expect(problems({ mode: 'revoke', 'admin-key': ADMIN })).toEqual([expect.stringMatching(/^key-id: is empty/)]);
     expect(problems({ mode: 'revoke', 'admin-key': ADMIN, 'key-id': INFERENCE })).toEqual([
       expect.stringMatching(/^key-id: holds a key's secret, not its id/),
     ]);
     expect(problems({ mode: 'revoke', 'admin-key': ADMIN, 'key-id': 'a b' })).toEqual([expect.stringMatching(/is not a key id/)]);
   });
 
-  it('prune: older-than defaults to 6h; dry-run to false', () => {
-    expect(config({ mode: 'prune', 'admin-key': ADMIN })).toMatchObject({ olderThanMs: 6 * 3_600_000, dryRun: false });
+  it('prune: older-than defaults to 6h; dry-run to false; github-token as given', () => {
+    expect(config({ mode: 'prune', 'admin-key': ADMIN, 'github-token': 'ghs_x' })).toMatchObject({
+      olderThanMs: 6 * 3_600_000,
+      dryRun: false,
+      githubToken: 'ghs_x',
+    });
     expect(config({ mode: 'prune', 'admin-key': ADMIN, 'older-than': '0', 'dry-run': 'true' })).toMatchObject({
       olderThanMs: 0,
       dryRun: true,
@@ -168,7 +220,7 @@ describe('verify, revoke, prune', () => {
 describe('connection settings', () => {
   it('defaults', () => {
     expect(config({ 'api-key': INFERENCE })).toMatchObject({ timeoutMs: 30_000, maxAttempts: 5 });
-    expect(config({ 'api-key': INFERENCE }).baseUrl.href).toBe('https://api.venice.ai/api/v1');
+    expect((config({ 'api-key': INFERENCE }) as VerifyConfig).baseUrl.href).toBe('https://api.venice.ai/api/v1');
   });
 
   it('refuses plain HTTP except to loopback, and URLs with credentials', () => {
@@ -197,15 +249,12 @@ describe('connection settings', () => {
   });
 });
 
-describe('helpers', () => {
+describe('reading', () => {
   it('reads INPUT_ variables as the runner sets them: upper case, hyphens kept, trimmed', () => {
-    const get = inputFromEnv({ 'INPUT_API-KEY': '  k  ', INPUT_MODE: 'verify' });
-    expect(get('api-key')).toBe('k');
-    expect(get('mode')).toBe('verify');
-    expect(get('ttl')).toBe('');
+    expect(config({ 'api-key': `  ${INFERENCE}  `, mode: ' verify ' })).toMatchObject({ mode: 'verify', apiKey: INFERENCE });
   });
 
-  it('splits lists', () => {
-    expect(splitList(' a,,b \n c ')).toEqual(['a', 'b', 'c']);
+  it('splits lists on commas and newlines', () => {
+    expect(config({ 'api-key': INFERENCE, 'require-models': ' a,,b \n c ' })).toMatchObject({ requireModels: ['a', 'b', 'c'] });
   });
 });

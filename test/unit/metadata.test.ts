@@ -6,11 +6,12 @@ import { validateAction, validateWorkflow } from '@action-validator/core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { withTables } from '../../scripts/docs.ts';
+import { INPUTS } from '../../src/action/inputs.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const actionYml = readFileSync(join(root, 'action.yml'), 'utf8');
 const action = parse(actionYml) as {
-  inputs: Record<string, { description: string }>;
+  inputs: Record<string, { description: string; default?: string }>;
   outputs: Record<string, { description: string }>;
   runs: Record<string, string>;
 };
@@ -36,10 +37,22 @@ describe('action.yml', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/main.js', post: 'dist/post.js', 'post-if': 'always()' });
   });
 
-  it('declares every input the code reads, and reads every input it declares', () => {
-    // Inputs are read as get('name') / input('name'), or handed to a parser as (get, 'name').
-    const read = new Set([...source.matchAll(/(?:(?:get|input)\(|get, )'([a-z-]+)'/g)].map((m) => m[1]));
-    expect([...read].sort()).toEqual(Object.keys(action.inputs).sort());
+  it('declares exactly the inputs of the table the code reads them from', () => {
+    expect(Object.keys(INPUTS).sort()).toEqual(Object.keys(action.inputs).sort());
+  });
+
+  it('marks as defaulted exactly the inputs action.yml gives a default', () => {
+    for (const [name, input] of Object.entries(INPUTS)) {
+      expect(Boolean((input as { defaulted?: boolean }).defaulted), name).toBe(action.inputs[name]?.default !== undefined);
+    }
+  });
+
+  it("opens each input's description with the modes the table gives it", () => {
+    for (const [name, input] of Object.entries(INPUTS)) {
+      const description = action.inputs[name]?.description ?? '';
+      if (input.modes === 'every') expect(description, name).not.toMatch(/^(verify|mint|receive|revoke|prune)\b/);
+      else expect(description, name).toMatch(new RegExp(`^${input.modes.join(', ')}: `));
+    }
   });
 
   it('declares every output the code sets', () => {

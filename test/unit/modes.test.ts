@@ -1,21 +1,24 @@
-/** The pure parts of the modes: what a create sends, and what prune picks. */
+/** The pure decisions of the modes: what a create sends, what prune picks, what verify accepts, what spend adds up to. */
 import { describe, expect, it } from 'vitest';
-import type { MintConfig } from '../../src/lib/inputs.ts';
-import { createBody } from '../../src/lib/modes/mint.ts';
-import { selectStale } from '../../src/lib/modes/prune.ts';
-import { keyDescription, repoTag } from '../../src/lib/naming.ts';
-import type { ListedKey } from '../../src/lib/venice.ts';
+import type { MintConfig, VerifyConfig } from '../../src/action/inputs.ts';
+import { spentTotals } from '../../src/modes/deletion.ts';
+import { createBody } from '../../src/modes/mint.ts';
+import { decide } from '../../src/modes/prune.ts';
+import { judge } from '../../src/modes/verify.ts';
+import { keyName } from '../../src/naming.ts';
+import type { VeniceClient } from '../../src/venice/client.ts';
+import type { ListedKey, RateLimits } from '../../src/venice/types.ts';
+
+const connection = { baseUrl: new URL('https://api.venice.ai/api/v1'), timeoutMs: 30_000, maxAttempts: 5 };
 
 describe('createBody', () => {
   const base: MintConfig = {
+    ...connection,
     mode: 'mint',
     adminKey: 'k',
-    baseUrl: new URL('https://api.venice.ai/api/v1'),
-    timeoutMs: 30_000,
-    maxAttempts: 5,
     expiresAt: new Date('2030-01-01T01:00:00.000Z'),
     label: '',
-    revoke: true,
+    scope: 'job',
   };
 
   it('sends only what was asked for: an INFERENCE key, its name and its expiry', () => {
@@ -31,30 +34,99 @@ describe('createBody', () => {
   });
 });
 
-describe('selectStale', () => {
-  const run = { repository: 'o/r', runId: '1', runAttempt: '1' };
-  const now = Date.parse('2030-01-01T12:00:00Z');
-  const key = (fields: Partial<ListedKey>): ListedKey => ({
-    id: Math.random().toString(36),
+describe('prune decisions', () => {
+  const run = { repository: 'o/r', runId: '100', runAttempt: '1' };
+  const now = new Date('2030-01-01T12:00:00Z');
+  const HOUR = 3_600_000;
+  const key = (runId: string, scope: 'job' | 'keep' | 'run', ageHours: number | null): ListedKey => ({
+    id: `${runId}-${scope}-${ageHours}`,
     apiKeyType: 'INFERENCE',
-    description: keyDescription(run, 'abcdefgh'),
-    createdAt: '2030-01-01T00:00:00Z',
+    description: keyName({ ...run, runId }, scope, 'abcdefgh'),
+    createdAt: ageHours === null ? null : new Date(now.getTime() - ageHours * HOUR).toISOString(),
     expiresAt: null,
     last6Chars: 'abcdef',
-    ...fields,
+  });
+  const verdicts = (decisions: ReturnType<typeof decide>) => decisions.map((d) => [d.key.id, d.remove, d.reason]);
+
+  it('with run states: finished runs go whatever their age, running ones stay, revoke: false keys and missing runs go by age', () => {
+    const states = new Map([
+      ['1', 'completed'],
+      ['2', 'active'],
+      ['3', 'missing'],
+    ] as const);
+    const keys = [
+      key('1', 'job', 0.1),
+      key('2', 'run', 48),
+      key('1', 'keep', 1),
+      key('1', 'keep', 7),
+      key('3', 'job', 7),
+      key('3', 'job', 1),
+    ];
+    expect(verdicts(decide(keys, 6 * HOUR, now, new Map(states)))).toEqual([
+      ['1-job-0.1', true, 'its run 1 has finished'],
+      ['2-run-48', false, 'its run 2 is still in progress'],
+      ['1-keep-1', false, 'minted with revoke: false, so judged by age; not older than 6h'],
+      ['1-keep-7', true, 'minted with revoke: false, so judged by age; older than 6h'],
+      ['3-job-7', true, 'its run 3 was not found; older than 6h'],
+      ['3-job-1', false, 'its run 3 was not found; not older than 6h'],
+    ]);
   });
 
-  it("picks this repository's INFERENCE keys named by this action and older than the cut-off", () => {
-    const stale = key({});
-    const keys = [
-      stale,
-      key({ createdAt: '2030-01-01T11:59:00Z' }),
-      key({ apiKeyType: 'ADMIN' }),
-      key({ description: keyDescription({ ...run, repository: 'o/other' }, 'abcdefgh') }),
-      key({ description: 'hand-made key' }),
-      key({ description: undefined }),
-      key({ createdAt: null }),
-    ];
-    expect(selectStale(keys, repoTag('o/r'), now - 3_600_000)).toEqual([stale]);
+  it('without run states, everything goes by age; a key without a creation time stays', () => {
+    const keys = [key('1', 'job', 7), key('2', 'job', 5), key('2', 'job', null)];
+    expect(verdicts(decide(keys, 6 * HOUR, now))).toEqual([
+      ['1-job-7', true, 'run states unknown; older than 6h'],
+      ['2-job-5', false, 'run states unknown; not older than 6h'],
+      ['2-job-null', false, 'run states unknown, and Venice gives no creation time'],
+    ]);
+  });
+
+  it('skips anything it did not name', () => {
+    expect(decide([{ ...key('1', 'job', 9), description: 'hand-made' }], 0, now)).toEqual([]);
+  });
+});
+
+describe('verify', () => {
+  const config: VerifyConfig = { ...connection, mode: 'verify', apiKey: 'k', requireModels: [], failOnInvalid: true };
+  const limits = (usd: number, diem: number): RateLimits => ({
+    accessPermitted: true,
+    apiTier: { id: 'paid', isCharged: true },
+    balances: { USD: usd, DIEM: diem },
+    keyExpiration: null,
+    nextEpochBegins: '2030-01-02T00:00:00.000Z',
+  });
+  const client = (answer: RateLimits) => ({ rateLimits: async () => answer }) as unknown as VeniceClient;
+
+  it('a balance equal to the minimum is enough; a cent less is not', async () => {
+    const now = new Date();
+    const withMinimums = { ...config, minBalanceUsd: 5, minBalanceDiem: 2 };
+    expect((await judge(withMinimums, client(limits(5, 2)), now)).valid).toBe(true);
+    expect((await judge(withMinimums, client(limits(4.99, 2)), now)).reasons).toEqual(['its USD balance 4.99 is below min-balance-usd 5']);
+    expect((await judge(withMinimums, client(limits(5, 1.99)), now)).reasons).toEqual([
+      'its DIEM balance 1.99 is below min-balance-diem 2',
+    ]);
+  });
+});
+
+describe('spend totals', () => {
+  const listed = (usd: string, diem: string): ListedKey => ({
+    id: usd,
+    apiKeyType: 'INFERENCE',
+    createdAt: null,
+    expiresAt: null,
+    last6Chars: '',
+    usage: { trailingSevenDays: { usd, diem } },
+  });
+
+  it('adds what the deleted keys spent, without float noise, and nothing for keys not deleted', () => {
+    expect(
+      spentTotals([
+        { key: listed('0.1000', '0.2000'), outcome: 'deleted' },
+        { key: listed('0.2000', '0.0001'), outcome: 'deleted' },
+        { key: listed('5.0000', '5.0000'), outcome: 'failed' },
+        { key: listed('7.0000', '7.0000'), outcome: 'already-gone' },
+      ]),
+    ).toEqual({ usd: '0.3', diem: '0.2001' });
+    expect(spentTotals([])).toEqual({ usd: '0', diem: '0' });
   });
 });

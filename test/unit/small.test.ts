@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/lib/duration.ts';
-import { keyDescription, MAX_DESCRIPTION, newNonce, parseKeyDescription, repoTag, runIdentityFromEnv } from '../../src/lib/naming.ts';
-import { keyTypeFromPrefix, redact } from '../../src/lib/redact.ts';
-import { backoffMs, retryDelayMs, serverRequestedWaitMs } from '../../src/lib/retry.ts';
+import { formatDuration, parseDuration } from '../../src/duration.ts';
+import { isOurs, keyName, MAX_DESCRIPTION, newNonce, parseKeyName, repoTag } from '../../src/naming.ts';
+import { keyTypeFromPrefix, redact } from '../../src/venice/keys.ts';
+import { backoffMs, retryDelayMs, serverRequestedWaitMs } from '../../src/venice/retry.ts';
 
 describe('durations', () => {
   it('parses units, compounds and plain seconds; rejects the rest', () => {
@@ -24,24 +24,27 @@ describe('durations', () => {
 describe('naming', () => {
   const run = { repository: 'Octo-Org/Octo-Repo', runId: '9876543210', runAttempt: '2' };
 
-  it('names a key with marker, repository tag, run, attempt and nonce, and parses it back', () => {
-    const name = keyDescription(run, 'abcd1234', 'evals');
-    expect(name).toBe(`venice-key:${repoTag('octo-org/octo-repo')}:9876543210.2:abcd1234 evals`);
-    expect(parseKeyDescription(name)).toEqual({
+  it('names a key with marker, repository tag, run, attempt, scope and nonce, and parses it back', () => {
+    const name = keyName(run, 'job', 'abcd1234', 'evals');
+    expect(name).toBe(`venice-key:${repoTag('octo-org/octo-repo')}:9876543210.2:job:abcd1234 evals`);
+    expect(parseKeyName(name)).toEqual({
       repoTag: repoTag(run.repository),
       runId: '9876543210',
       runAttempt: '2',
+      scope: 'job',
       nonce: 'abcd1234',
       label: 'evals',
     });
-    expect(parseKeyDescription(keyDescription(run, 'abcd1234'))?.label).toBe('');
+    expect(parseKeyName(keyName(run, 'keep', 'abcd1234'))).toMatchObject({ scope: 'keep', label: '' });
+    expect(parseKeyName(keyName(run, 'run', 'abcd1234'))?.scope).toBe('run');
   });
 
-  it('cuts the label to fit 64 characters without splitting a character', () => {
-    const name = keyDescription(run, 'abcd1234', '🔑'.repeat(40));
+  it('cuts the label to fit 64 characters without splitting a character, and flattens control characters', () => {
+    const name = keyName(run, 'job', 'abcd1234', '🔑'.repeat(40));
     expect(name.length).toBeLessThanOrEqual(MAX_DESCRIPTION);
     expect(name.endsWith('🔑')).toBe(true);
-    expect(keyDescription(run, 'abcd1234', 'x'.repeat(100))).toHaveLength(MAX_DESCRIPTION);
+    expect(keyName(run, 'job', 'abcd1234', 'x'.repeat(100))).toHaveLength(MAX_DESCRIPTION);
+    expect(keyName(run, 'job', 'abcd1234', 'a\nb\r\u2028c\td')).toMatch(/:abcd1234 a b c d$/);
   });
 
   it('the repository tag ignores case and differs between repositories', () => {
@@ -56,19 +59,34 @@ describe('naming', () => {
     for (const nonce of nonces) expect(nonce).toMatch(/^[0-9a-z]{8}$/);
   });
 
-  it('does not mistake other descriptions for ours', () => {
-    for (const other of ['my key', 'venice-key:zzzzzzzz:1.1:abcdefgh', 'venice-key:12345678:1:abcdefgh']) {
-      expect(parseKeyDescription(other)).toBeUndefined();
+  it('does not mistake other descriptions for ours, nor a name that spans lines', () => {
+    const ours = keyName(run, 'job', 'abcd1234', 'evals');
+    for (const other of [
+      'my key',
+      'venice-key:zzzzzzzz:1.1:job:abcdefgh',
+      'venice-key:12345678:1:job:abcdefgh',
+      'venice-key:12345678:1.1:abcdefgh',
+      'venice-key:12345678:1.1:all:abcdefgh',
+      `${ours}\n::error::forged`,
+      `${ours}\r##[warning]forged`,
+      `${ours}\u2028x`,
+      `x ${ours}`,
+    ]) {
+      expect(parseKeyName(other), other).toBeUndefined();
     }
   });
 
-  it('takes the run from the runner environment, with placeholders outside it', () => {
-    expect(runIdentityFromEnv({ GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '3' })).toEqual({
-      repository: 'o/r',
-      runId: '7',
-      runAttempt: '3',
-    });
-    expect(runIdentityFromEnv({})).toEqual({ repository: 'local/local', runId: '0', runAttempt: '1' });
+  it("tells this action's INFERENCE keys for this repository (and run) from everything else", () => {
+    const key = (description: string, apiKeyType = 'INFERENCE') => ({ apiKeyType, description });
+    const sameRun = keyName(run, 'job', 'abcd1234');
+    const otherRun = keyName({ ...run, runId: '1' }, 'job', 'abcd1234');
+    expect(isOurs(key(sameRun), run, 'run')).toBe(true);
+    expect(isOurs(key(keyName({ ...run, runAttempt: '7' }, 'keep', 'abcd1234')), run, 'run')).toBe(true);
+    expect(isOurs(key(otherRun), run, 'run')).toBe(false);
+    expect(isOurs(key(otherRun), run)).toBe(true);
+    expect(isOurs(key(keyName({ ...run, repository: 'o/other' }, 'job', 'abcd1234')), run)).toBe(false);
+    expect(isOurs(key(sameRun, 'ADMIN'), run)).toBe(false);
+    expect(isOurs(key('hand-made'), run)).toBe(false);
   });
 });
 
@@ -88,15 +106,16 @@ describe('redaction', () => {
 
 describe('retry timing', () => {
   const NOW = 1_900_000_000_000;
+  const headers = (values: Record<string, string>) => new Headers(values);
 
   it('reads Retry-After (seconds or date) and the rate-limit reset (Unix seconds); the later wins', () => {
-    expect(serverRequestedWaitMs({ 'retry-after': '3' }, NOW)).toBe(3_000);
-    expect(serverRequestedWaitMs({ 'retry-after': new Date(NOW + 5_000).toUTCString() }, NOW)).toBe(5_000);
-    expect(serverRequestedWaitMs({ 'x-ratelimit-reset-requests': String(NOW / 1000 + 12) }, NOW)).toBe(12_000);
-    expect(serverRequestedWaitMs({ 'retry-after': '2', 'x-ratelimit-reset-requests': String(NOW / 1000 + 7) }, NOW)).toBe(7_000);
-    expect(serverRequestedWaitMs({ 'x-ratelimit-reset-requests': String(NOW / 1000 - 7) }, NOW)).toBe(0);
-    expect(serverRequestedWaitMs({}, NOW)).toBeUndefined();
-    expect(serverRequestedWaitMs({ 'retry-after': 'soon' }, NOW)).toBeUndefined();
+    expect(serverRequestedWaitMs(headers({ 'retry-after': '3' }), NOW)).toBe(3_000);
+    expect(serverRequestedWaitMs(headers({ 'retry-after': new Date(NOW + 5_000).toUTCString() }), NOW)).toBe(5_000);
+    expect(serverRequestedWaitMs(headers({ 'x-ratelimit-reset-requests': String(NOW / 1000 + 12) }), NOW)).toBe(12_000);
+    expect(serverRequestedWaitMs(headers({ 'retry-after': '2', 'x-ratelimit-reset-requests': String(NOW / 1000 + 7) }), NOW)).toBe(7_000);
+    expect(serverRequestedWaitMs(headers({ 'x-ratelimit-reset-requests': String(NOW / 1000 - 7) }), NOW)).toBe(0);
+    expect(serverRequestedWaitMs(headers({}), NOW)).toBeUndefined();
+    expect(serverRequestedWaitMs(headers({ 'retry-after': 'soon' }), NOW)).toBeUndefined();
   });
 
   it('backs off exponentially with jitter, capped at 30 s', () => {

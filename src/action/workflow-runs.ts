@@ -1,0 +1,48 @@
+import { quoteServerText } from '../venice/errors.js';
+
+/**
+ * Whether workflow runs have finished, from the GitHub API through @actions/github's
+ * Octokit (GITHUB_API_URL, so GHES works). Loaded only by `prune`, the one mode that asks.
+ */
+
+export type RunState = 'completed' | 'active' | 'missing';
+export type RunStates = { ok: true; states: Map<string, RunState> } | { ok: false; reason: string };
+
+export async function workflowRunStates(
+  token: string,
+  repository: string,
+  runIds: Iterable<string>,
+  timeoutMs: number,
+): Promise<RunStates> {
+  if (!token) return { ok: false, reason: "no 'github-token' was given" };
+  // `getOctokit` from the package's root would pull Octokit into every chunk that reads the
+  // run's context; its own `lib/utils` export builds the same client in this mode's chunk only.
+  const { GitHub, getOctokitOptions } = await import('@actions/github/lib/utils');
+  const octokit = new GitHub(getOctokitOptions(token));
+  const [owner = '', repo = ''] = repository.split('/');
+  const states = new Map<string, RunState>();
+  for (const runId of new Set(runIds)) {
+    try {
+      const { data } = await octokit.rest.actions.getWorkflowRun({
+        owner,
+        repo,
+        run_id: Number(runId),
+        request: { signal: AbortSignal.timeout(timeoutMs) },
+      });
+      states.set(runId, data.status === 'completed' ? 'completed' : 'active');
+    } catch (error) {
+      // Octokit reports a request that got no answer with a made-up status and no response.
+      const status = (error as { response?: { status?: number } }).response?.status;
+      // A run that no longer exists (deleted, or past retention) says nothing about its keys.
+      if (status === 404) {
+        states.set(runId, 'missing');
+        continue;
+      }
+      const why = status
+        ? `it answered ${status}`
+        : `the request failed: ${quoteServerText(error instanceof Error ? error.message : String(error), 120)}`;
+      return { ok: false, reason: `the GitHub API could not say whether run ${runId} has finished (${why})` };
+    }
+  }
+  return { ok: true, states };
+}

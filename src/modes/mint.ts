@@ -1,0 +1,228 @@
+import type { MintConfig } from '../action/inputs.js';
+import { Ledger } from '../action/ledger.js';
+import { fail, info, mask, warning } from '../action/log.js';
+import { exportVariable, setOutput } from '../action/outputs.js';
+import { writeSummary } from '../action/summary.js';
+import { formatDuration } from '../duration.js';
+import { seal } from '../handoff.js';
+import { keyName, newNonce, type RunIdentity } from '../naming.js';
+import { ACTIVE_KEY_CAP, sleep, type VeniceClient } from '../venice/client.js';
+import { VeniceApiError } from '../venice/errors.js';
+import { retryDelayMs } from '../venice/retry.js';
+import type { CreatedKey, CreateKeyBody } from '../venice/types.js';
+import { explainAdminKeyError } from './admin-key.js';
+import { removeByName } from './deletion.js';
+
+/** How long a mint may wait out Venice's limit of 20 creations a minute before giving up. */
+export const CREATE_WAIT_BUDGET_MS = 5 * 60_000;
+
+/**
+ * Creates one INFERENCE key. The secret is masked the moment it arrives; the key is
+ * recorded for the post step before it is published; if publishing fails, the key is
+ * deleted here, before the step fails.
+ */
+export async function mint(config: MintConfig, client: VeniceClient, run: RunIdentity): Promise<void> {
+  const ledger = Ledger.create(config.adminKey, run);
+  const guard = new CancellationGuard();
+  try {
+    const { created, name } = await createKey(config, client, run, ledger, guard);
+    // Mask first: nothing may print, store or export the secret before the runner knows it.
+    mask(created.apiKey);
+    try {
+      if (config.scope === 'job') ledger.created(name, created.id, created.expiresAt);
+      else ledger.settled(name);
+      publish(config, created, run);
+    } catch (error) {
+      // The key exists but the job cannot have it: delete it now rather than leave it behind.
+      const gone = await client.deleteKey(created.id).then(
+        () => true,
+        (cleanup: unknown) => {
+          warning(
+            `Could not delete key ${created.id} after the failure below: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`,
+          );
+          return false;
+        },
+      );
+      if (gone) {
+        info(`Deleted key ${created.id}: this step failed before the job could use it.`);
+        tryQuietly(() => ledger.settled(name));
+      }
+      throw error;
+    }
+    await writeSummary(
+      'Venice key minted',
+      ['Item', 'Value'],
+      [
+        ['Key id', created.id],
+        ['Name', name],
+        ['Ends with', `…${created.apiKey.slice(-6)}`],
+        ['Expires', created.expiresAt ?? 'never'],
+        ['USD cap', describeCap(created.consumptionLimit?.usd, created.limitPeriod)],
+        ['DIEM cap', describeCap(created.consumptionLimit?.diem, created.limitPeriod)],
+        ['Model privacy', created.modelPrivacy],
+        ['Ended by', ENDED_BY[config.scope]],
+      ],
+    );
+    if (guard.cancelled) throw new Error('The job was cancelled; the key is recorded for the post step to revoke.');
+    const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - Date.now())})` : '';
+    info(`Minted INFERENCE key ${created.id}${ttl}; ${ENDED_BY[config.scope]}.`);
+  } finally {
+    guard.release();
+  }
+}
+
+const ENDED_BY: Record<MintConfig['scope'], string> = {
+  job: 'the post step revokes it when this job ends',
+  keep: 'it stays until it expires or is revoked (revoke: false)',
+  run: "it is sealed in the 'handoff' output for this run's later jobs; a final 'mode: revoke' job deletes it, and it expires in any case",
+};
+
+function publish(config: MintConfig, created: CreatedKey, run: RunIdentity): void {
+  setOutput('api-key', created.apiKey);
+  setOutput('key-id', created.id);
+  setOutput('expires-at', created.expiresAt ?? '');
+  setOutput('key-type', created.apiKeyType);
+  if (config.handoffSecret) {
+    setOutput('handoff', seal({ apiKey: created.apiKey, id: created.id, expiresAt: created.expiresAt }, config.handoffSecret, run));
+  }
+  if (config.exportEnv) exportVariable(config.exportEnv, created.apiKey);
+}
+
+function describeCap(amount: number | null | undefined, period: string): string {
+  return amount === null || amount === undefined ? 'none' : `${amount} (${period})`;
+}
+
+function tryQuietly(work: () => void): void {
+  try {
+    work();
+  } catch {
+    // Best effort: the post step settles the name by asking Venice.
+  }
+}
+
+export function createBody(config: MintConfig, description: string): CreateKeyBody {
+  const body: CreateKeyBody = { apiKeyType: 'INFERENCE', description, expiresAt: config.expiresAt.toISOString() };
+  if (config.usdLimit !== undefined || config.diemLimit !== undefined) {
+    body.consumptionLimit = { usd: config.usdLimit ?? null, diem: config.diemLimit ?? null };
+  }
+  if (config.limitPeriod) body.limitPeriod = config.limitPeriod;
+  if (config.modelPrivacy) body.modelPrivacy = config.modelPrivacy;
+  return body;
+}
+
+/**
+ * One POST per attempt, each under a new unique name written to the ledger before it
+ * is sent. When an attempt's outcome is unknown (the key may exist but its secret is
+ * gone for good), any key by that name is deleted before the next attempt; if none is
+ * found yet, the name stays in the ledger, because Venice may still commit it, and the
+ * post step looks again.
+ */
+async function createKey(
+  config: MintConfig,
+  client: VeniceClient,
+  run: RunIdentity,
+  ledger: Ledger,
+  guard: CancellationGuard,
+): Promise<{ created: CreatedKey; name: string }> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const name = keyName(run, config.scope, newNonce(), config.label);
+    ledger.sending(name, Date.now());
+    let error: unknown;
+    try {
+      return { created: await guard.around(client.createKey(createBody(config, name))), name };
+    } catch (caught) {
+      error = caught;
+    }
+    // Anything but an answer from Venice: the name stays recorded for the post step.
+    if (!(error instanceof VeniceApiError)) throw error;
+    if (error.outcomeUnknown) {
+      if ((await reconcile(client, name)) > 0) ledger.settled(name);
+    } else {
+      ledger.settled(name);
+    }
+    if (!error.retryable) throw await explainCreateError(error, client);
+    if (guard.cancelled) throw new Error('The job was cancelled before a key was created.');
+
+    const rateLimited = error.status === 429;
+    // Waiting out the creation limit is bounded by time, not attempts: a large matrix may need several windows.
+    if (!rateLimited && attempt >= config.maxAttempts) throw error;
+    const delay = retryDelayMs(attempt, error.serverWaitMs);
+    const spent = Date.now() - started;
+    if (spent + delay > CREATE_WAIT_BUDGET_MS) {
+      throw new Error(
+        rateLimited
+          ? `Gave up creating the key after waiting ${formatDuration(spent)}: Venice allows 20 key creations per minute per account, and other jobs kept the account at that limit. Mint one key for the whole run and hand it to the other jobs (handoff-secret), or lower the matrix's max-parallel.`
+          : `Gave up creating the key after ${formatDuration(spent)}: ${error.message}`,
+      );
+    }
+    info(`Creating the key failed (${error.message}); trying again in ${formatDuration(delay)}.`);
+    await sleep(delay);
+  }
+}
+
+/** Deletes any key an unanswered create made under this name; fails naming it when it cannot check. */
+async function reconcile(client: VeniceClient, name: string): Promise<number> {
+  try {
+    const removals = await removeByName(client, await client.listKeys(), name);
+    const failed = removals.filter((removal) => removal.outcome === 'failed');
+    if (failed.length > 0) throw failed[0]?.error;
+    if (removals.length > 0) info(`Deleted ${removals.length} key(s) named "${name}" whose creation answer was lost.`);
+    return removals.length;
+  } catch (error) {
+    throw new Error(
+      `A key named "${name}" may have been created, but its answer was lost and it could not be checked or removed (${error instanceof Error ? error.message : String(error)}). The post step looks for it again; if that fails too, delete it in Venice's API settings or run this action with mode: prune.`,
+    );
+  }
+}
+
+/** A refused create, explained from what Venice holds: a wrong admin key, or the account at its cap of active keys. */
+async function explainCreateError(error: VeniceApiError, client: VeniceClient): Promise<unknown> {
+  if (error.status === 401) return explainAdminKeyError(error, client);
+  if (error.status !== 400) return error;
+  const active = await client.listKeys().then(
+    (keys) => keys.length,
+    () => undefined,
+  );
+  if (active === undefined || active < ACTIVE_KEY_CAP) return error;
+  return new Error(
+    `Venice refused to create the key: the account has ${active} active keys, its cap is ${ACTIVE_KEY_CAP}. Run this action with mode: prune to delete keys that earlier runs left behind, or mint with a shorter ttl so keys expire sooner. (${error.message})`,
+  );
+}
+
+/**
+ * The runner cancels with SIGINT, then SIGTERM 7.5 s later. While a create is in
+ * flight we hold on so its key is recorded for the post step; at any other moment
+ * the ledger already says all the post step needs, so we stop at once.
+ */
+class CancellationGuard {
+  cancelled = false;
+  private inFlight = 0;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    if (this.inFlight === 0 || this.cancelled) {
+      fail(`Cancelled (${signal}).`);
+      process.exit(1);
+    }
+    this.cancelled = true;
+    info(`Received ${signal} while a key was being created; waiting for the answer so the post step can revoke that key.`);
+  };
+
+  constructor() {
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
+
+  async around<T>(work: Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await work;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  release(): void {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+}

@@ -1,0 +1,128 @@
+import { runUrl } from '../action/context.js';
+import type { PruneConfig } from '../action/inputs.js';
+import { info, warning } from '../action/log.js';
+import { setOutput } from '../action/outputs.js';
+import { link, writeSummary } from '../action/summary.js';
+import { type RunState, workflowRunStates } from '../action/workflow-runs.js';
+import { formatDuration } from '../duration.js';
+import { isOurs, type KeyName, parseKeyName, type RunIdentity } from '../naming.js';
+import type { VeniceClient } from '../venice/client.js';
+import type { ListedKey } from '../venice/types.js';
+import { explainAdminKeyError } from './admin-key.js';
+import { deleteKeys, formatAmount, type Removal, SPEND_NOTE, spendOf, spentTotals, throwOnFailures } from './deletion.js';
+
+export interface PruneDecision {
+  key: ListedKey;
+  name: KeyName;
+  remove: boolean;
+  reason: string;
+}
+
+/**
+ * Deletes keys this action minted for this repository that nothing needs any more: with
+ * a token that can read Actions, keys whose workflow run has finished; otherwise (and for
+ * keys minted with `revoke: false`) keys older than `older-than`. Never an ADMIN key,
+ * never a key it did not name.
+ */
+export async function prune(config: PruneConfig, client: VeniceClient, run: RunIdentity, now = new Date()): Promise<void> {
+  const keys = await client.listKeys().catch(async (error: unknown) => {
+    throw await explainAdminKeyError(error, client);
+  });
+  const ours = keys.filter((key) => isOurs(key, run));
+  const asked = ours.filter((key) => parseKeyName(key.description)?.scope !== 'keep');
+  let states: Map<string, RunState> | undefined;
+  if (asked.length > 0) {
+    const answer = await workflowRunStates(
+      config.githubToken,
+      run.repository,
+      asked.map((key) => parseKeyName(key.description)?.runId as string),
+      config.timeoutMs,
+    );
+    if (answer.ok) states = answer.states;
+    else {
+      warning(
+        `Deciding by age alone (older-than ${formatDuration(config.olderThanMs)}): ${answer.reason}. Give the job 'permissions: actions: read' so that prune deletes the keys of finished runs and keeps those of running ones.`,
+      );
+    }
+  }
+  const decisions = decide(ours, config.olderThanMs, now, states);
+  const chosen = decisions.filter((decision) => decision.remove);
+  for (const decision of decisions) {
+    info(`${decision.remove ? (config.dryRun ? 'Would delete' : 'Deleting') : 'Keeping'} ${decision.key.id}: ${decision.reason}.`);
+  }
+
+  const removals: Removal[] = config.dryRun
+    ? chosen.map((decision) => ({ key: decision.key, outcome: 'deleted' as const }))
+    : await deleteKeys(
+        client,
+        chosen.map((decision) => decision.key),
+      );
+  const done = removals.filter((removal) => removal.outcome === 'deleted');
+  const spent = spentTotals(removals);
+  setOutput('revoked', String(done.length));
+  setOutput('spent-usd', spent.usd);
+  setOutput('spent-diem', spent.diem);
+
+  const outcomeOf = new Map(removals.map((removal) => [removal.key.id, removal.outcome]));
+  await writeSummary(
+    config.dryRun ? 'Venice keys to prune (dry run)' : 'Venice keys pruned',
+    ['Key id', 'Name', 'Run', 'Age', 'Decision', 'Spent USD', 'Spent DIEM', 'Last used'],
+    decisions.map(({ key, name, remove, reason }) => {
+      const spend = spendOf(key);
+      const outcome = outcomeOf.get(key.id);
+      const verdict = !remove
+        ? 'kept'
+        : config.dryRun
+          ? 'would delete'
+          : outcome === 'failed'
+            ? 'failed'
+            : outcome === 'already-gone'
+              ? 'already gone'
+              : 'deleted';
+      return [
+        key.id,
+        key.description ?? '',
+        link(`${name.runId}.${name.runAttempt}`, runUrl(run.repository, name.runId)),
+        ageOf(key, now),
+        `${verdict}: ${reason}`,
+        spend ? formatAmount(spend.usd) : 'unknown',
+        spend ? formatAmount(spend.diem) : 'unknown',
+        spend?.lastUsedAt ?? 'never',
+      ];
+    }),
+    SPEND_NOTE,
+  );
+  info(
+    config.dryRun
+      ? `Dry run: ${done.length} of ${ours.length} key(s) this action minted for this repository would be deleted; nothing was deleted.`
+      : `Pruned ${done.length} of ${ours.length} key(s) this action minted for this repository; they spent ${spent.usd} USD and ${spent.diem} DIEM.`,
+  );
+  throwOnFailures(removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error })));
+}
+
+/** Pure: which of this repository's keys go, and why. `states` is undefined when runs could not be read. */
+export function decide(keys: readonly ListedKey[], olderThanMs: number, now: Date, states?: Map<string, RunState>): PruneDecision[] {
+  const decisions: PruneDecision[] = [];
+  for (const key of keys) {
+    const name = parseKeyName(key.description);
+    if (!name) continue;
+    const byAge = (why: string): PruneDecision => {
+      const created = Date.parse(key.createdAt ?? '');
+      if (!Number.isFinite(created)) return { key, name, remove: false, reason: `${why}, and Venice gives no creation time` };
+      const old = now.getTime() - created > olderThanMs;
+      return { key, name, remove: old, reason: `${why}; ${old ? 'older' : 'not older'} than ${formatDuration(olderThanMs)}` };
+    };
+    const state = states?.get(name.runId);
+    if (name.scope === 'keep') decisions.push(byAge('minted with revoke: false, so judged by age'));
+    else if (state === 'completed') decisions.push({ key, name, remove: true, reason: `its run ${name.runId} has finished` });
+    else if (state === 'active') decisions.push({ key, name, remove: false, reason: `its run ${name.runId} is still in progress` });
+    else if (state === 'missing') decisions.push(byAge(`its run ${name.runId} was not found`));
+    else decisions.push(byAge('run states unknown'));
+  }
+  return decisions;
+}
+
+function ageOf(key: ListedKey, now: Date): string {
+  const created = Date.parse(key.createdAt ?? '');
+  return Number.isFinite(created) ? formatDuration(now.getTime() - created) : 'unknown';
+}

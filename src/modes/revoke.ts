@@ -1,0 +1,74 @@
+import { runUrl } from '../action/context.js';
+import type { RevokeConfig } from '../action/inputs.js';
+import { info } from '../action/log.js';
+import { setOutput } from '../action/outputs.js';
+import { link, writeSummary } from '../action/summary.js';
+import { isOurs, parseKeyName, type RunIdentity } from '../naming.js';
+import type { VeniceClient } from '../venice/client.js';
+import type { ListedKey } from '../venice/types.js';
+import { explainAdminKeyError } from './admin-key.js';
+import { deleteKeys, formatAmount, type Removal, SPEND_NOTE, spendOf, spentTotals, throwOnFailures } from './deletion.js';
+
+/**
+ * Without `key-id`: deletes every key this workflow run minted (any job, any attempt).
+ * With `key-id`: deletes those keys, but only keys this action minted for this
+ * repository. A key Venice no longer holds counts as done: revoking is idempotent.
+ */
+export async function revoke(config: RevokeConfig, client: VeniceClient, run: RunIdentity): Promise<void> {
+  const keys = await client.listKeys().catch(async (error: unknown) => {
+    throw await explainAdminKeyError(error, client);
+  });
+  const refused: { id: string; error: unknown }[] = [];
+  let targets: ListedKey[];
+  if (config.keyIds.length === 0) {
+    targets = keys.filter((key) => isOurs(key, run, 'run'));
+    info(`Run ${run.runId} minted ${targets.length} key(s) that are still active.`);
+  } else {
+    targets = [];
+    for (const id of config.keyIds) {
+      const key = keys.find((candidate) => candidate.id === id);
+      if (!key) info(`Key ${id} was already gone.`);
+      else if (!isOurs(key, run)) {
+        refused.push({
+          id,
+          error: new Error(
+            "it is not a key this action minted for this repository, so this action does not delete it. Delete it in Venice's API settings if you mean to.",
+          ),
+        });
+      } else targets.push(key);
+    }
+  }
+
+  const removals = await deleteKeys(client, targets);
+  const deleted = removals.filter((removal) => removal.outcome === 'deleted');
+  const spent = spentTotals(removals);
+  setOutput('revoked', String(deleted.length));
+  setOutput('spent-usd', spent.usd);
+  setOutput('spent-diem', spent.diem);
+  await writeSummary(
+    config.keyIds.length === 0 ? `Venice keys of run ${run.runId} revoked` : 'Venice keys revoked',
+    ['Key id', 'Name', 'Run', 'Spent USD', 'Spent DIEM', 'Last used', 'Result'],
+    [
+      ...removals.map((removal) => spendRow(removal, run)),
+      ...refused.map(({ id }) => [id, '', '', '', '', '', 'refused: not minted by this action for this repository']),
+    ],
+    SPEND_NOTE,
+  );
+  info(`Revoked ${deleted.length} key(s); they spent ${spent.usd} USD and ${spent.diem} DIEM.`);
+  throwOnFailures([...refused, ...removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error }))]);
+}
+
+/** One row of a cleanup summary: the key, its run (linked), what it spent, and what became of it. */
+export function spendRow(removal: Removal, run: RunIdentity) {
+  const spend = spendOf(removal.key);
+  const name = parseKeyName(removal.key.description);
+  return [
+    removal.key.id,
+    removal.key.description ?? '',
+    name ? link(`${name.runId}.${name.runAttempt}`, runUrl(run.repository, name.runId)) : '',
+    spend ? formatAmount(spend.usd) : 'unknown',
+    spend ? formatAmount(spend.diem) : 'unknown',
+    spend?.lastUsedAt ?? 'never',
+    removal.outcome === 'failed' ? 'failed' : removal.outcome === 'deleted' ? 'deleted' : 'already gone',
+  ];
+}

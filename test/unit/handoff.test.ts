@@ -1,0 +1,67 @@
+/** Sealing a key for the later jobs of a run, and every way opening it must fail. */
+import { describe, expect, it } from 'vitest';
+import { HandoffError, open, seal } from '../../src/handoff.ts';
+
+const run = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
+const SECRET = 'a-handoff-secret-of-at-least-32-characters';
+const KEY = { apiKey: 'VENICE_INFERENCE_KEY_handoffhandoffhandoff', id: 'key-1', expiresAt: '2030-01-01T00:00:00.000Z' };
+const NOW = Date.parse('2029-12-31T00:00:00Z');
+
+function failure(work: () => unknown): HandoffError {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof HandoffError) return error;
+    throw error;
+  }
+  throw new Error('did not fail');
+}
+
+describe('handoff', () => {
+  it('opens in any attempt of the same run with the same secret', () => {
+    const sealed = seal(KEY, SECRET, run);
+    expect(sealed).toMatch(/^vkh1\.[0-9a-f]{8}\.1234567890\.[A-Za-z0-9_-]+$/);
+    expect(sealed).not.toContain(KEY.apiKey);
+    expect(sealed).not.toContain(Buffer.from(KEY.apiKey).toString('base64url').slice(0, 12));
+    expect(open(sealed, SECRET, { ...run, runAttempt: '3' }, NOW)).toEqual(KEY);
+    expect(seal(KEY, SECRET, run)).not.toBe(sealed); // fresh salt and IV every time
+  });
+
+  it('names the cause of each refusal, and never prints the key', () => {
+    const sealed = seal(KEY, SECRET, run);
+    const payloadAt = sealed.lastIndexOf('.') + 20;
+    const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    const cases: [string, () => unknown, string, RegExp][] = [
+      ['tampered', () => open(flip(sealed, sealed.length - 30), SECRET, run, NOW), 'tampered', /has been altered/],
+      ['wrong secret', () => open(sealed, `${SECRET}!`, run, NOW), 'wrong-secret', /not the secret that sealed/],
+      [
+        'another run',
+        () => open(sealed, SECRET, { ...run, runId: '1234567891' }, NOW),
+        'other-run',
+        /run 1234567890, not in this run \(1234567891\)/,
+      ],
+      [
+        'another repository',
+        () => open(sealed, SECRET, { ...run, repository: 'octo-org/other' }, NOW),
+        'other-repository',
+        /another repository/,
+      ],
+      ['expired', () => open(sealed, SECRET, run, Date.parse(KEY.expiresAt) + 1), 'expired', /expired at 2030-01-01T00:00:00.000Z/],
+      ['malformed', () => open('hello', SECRET, run, NOW), 'malformed', /is not a handoff this action made/],
+      ['truncated', () => open(sealed.slice(0, sealed.lastIndexOf('.') + 10), SECRET, run, NOW), 'malformed', /is not a handoff/],
+      [
+        'run id edited in the clear',
+        () => open(sealed.replace('.1234567890.', '.1234567891.'), SECRET, { ...run, runId: '1234567891' }, NOW),
+        'tampered',
+        /altered/,
+      ],
+    ];
+    expect(payloadAt).toBeGreaterThan(0);
+    for (const [name, work, reason, message] of cases) {
+      const error = failure(work);
+      expect(error.reason, name).toBe(reason);
+      expect(error.message, name).toMatch(message);
+      expect(error.message, name).not.toContain(KEY.apiKey);
+    }
+  });
+});
