@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type RunIdentity, repoTag } from './naming.js';
 
 /**
@@ -7,10 +7,13 @@ import { type RunIdentity, repoTag } from './naming.js';
  * derived with HKDF-SHA256 from the `handoff-secret`, bound to the repository and the run
  * (not the attempt: a re-run of failed jobs reuses the minting job's outputs).
  *
- *   vkh1.<repo tag>.<run id>.<base64url(salt 16 | check 8 | iv 12 | ciphertext | tag 16)>
+ *   vkh1.<repo tag>.<run id>.<base64url(salt 16 | check 8 | iv 12 | ciphertext | tag 16 | digest 8)>
  *
  * The repository tag and run id are in the clear (and authenticated) so that a handoff
- * from elsewhere is named as such; `check` tells a wrong secret from a tampered value.
+ * from elsewhere is named as such. Two short values let a refusal name its cause:
+ * `digest`, an unkeyed hash of everything before it, tells a value changed on the way
+ * (a copy-paste slip, an edit) from the rest; `check`, derived from the secret, tells
+ * a wrong secret. Authenticity itself rests on AES-GCM alone.
  */
 
 const VERSION = 'vkh1';
@@ -18,6 +21,7 @@ const SALT = 16;
 const CHECK = 8;
 const IV = 12;
 const TAG = 16;
+const DIGEST = 8;
 const FORMAT = /^vkh1\.([0-9a-f]{8})\.(\d{1,20})\.([A-Za-z0-9_-]+)$/;
 
 export interface HandedKey {
@@ -41,6 +45,11 @@ export class HandoffError extends Error {
  * secret alone, so a mismatch means the secret differs, and any other failure means the
  * value was altered.
  */
+/** An unkeyed hash of the handoff up to its digest: it catches accidents, not forgers. */
+function digestOf(header: string, body: Buffer): Buffer {
+  return createHash('sha256').update(header).update('.').update(body).digest().subarray(0, DIGEST);
+}
+
 function derive(secret: string, salt: Buffer, run: RunIdentity): { key: Buffer; check: Buffer } {
   const key = Buffer.from(hkdfSync('sha256', secret, salt, `venice-key handoff v1 ${run.repository.toLowerCase()} ${run.runId}`, 32));
   const checkKey = Buffer.from(hkdfSync('sha256', secret, salt, 'venice-key handoff v1 check', 32));
@@ -55,20 +64,29 @@ export function seal(key: HandedKey, secret: string, run: RunIdentity): string {
   const cipher = createCipheriv('aes-256-gcm', aesKey, iv);
   cipher.setAAD(Buffer.from(header));
   const body = Buffer.concat([cipher.update(JSON.stringify({ k: key.apiKey, i: key.id, e: key.expiresAt }), 'utf8'), cipher.final()]);
-  return `${header}.${Buffer.concat([salt, check, iv, body, cipher.getAuthTag()]).toString('base64url')}`;
+  const sealed = Buffer.concat([salt, check, iv, body, cipher.getAuthTag()]);
+  return `${header}.${Buffer.concat([sealed, digestOf(header, sealed)]).toString('base64url')}`;
 }
 
 /** Opens a handoff made in this repository's run, or says precisely why it cannot. */
 export function open(handoff: string, secret: string, run: RunIdentity, now = Date.now()): HandedKey {
   const match = FORMAT.exec(handoff.trim());
-  const blob = match ? Buffer.from(match[3] as string, 'base64url') : Buffer.alloc(0);
-  if (!match || blob.length <= SALT + CHECK + IV + TAG) {
+  const whole = match ? Buffer.from(match[3] as string, 'base64url') : Buffer.alloc(0);
+  if (!match || whole.length <= SALT + CHECK + IV + TAG + DIGEST) {
     throw new HandoffError(
       'malformed',
       "Input 'handoff' is not a handoff this action made (expected vkh1.<tag>.<run>.<sealed key>). Pass the minting job's 'handoff' output unchanged.",
     );
   }
   const [, tag, runId] = match as unknown as [string, string, string];
+  const header = `${VERSION}.${tag}.${runId}`;
+  const blob = whole.subarray(0, whole.length - DIGEST);
+  if (!timingSafeEqual(whole.subarray(whole.length - DIGEST), digestOf(header, blob))) {
+    throw new HandoffError(
+      'tampered',
+      "Input 'handoff' has been altered: its checksum does not match. Pass the minting job's output unchanged.",
+    );
+  }
   if (tag !== repoTag(run.repository)) {
     throw new HandoffError(
       'other-repository',
@@ -95,7 +113,7 @@ export function open(handoff: string, secret: string, run: RunIdentity, now = Da
   let plain: string;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
-    decipher.setAAD(Buffer.from(`${VERSION}.${tag}.${runId}`));
+    decipher.setAAD(Buffer.from(header));
     decipher.setAuthTag(blob.subarray(blob.length - TAG));
     plain = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   } catch {

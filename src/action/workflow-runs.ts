@@ -1,4 +1,5 @@
 import { quoteServerText } from '../venice/errors.js';
+import { debug } from './log.js';
 
 /**
  * Whether workflow runs have finished, from the GitHub API through @actions/github's
@@ -6,7 +7,8 @@ import { quoteServerText } from '../venice/errors.js';
  */
 
 export type RunState = 'completed' | 'active' | 'missing';
-export type RunStates = { ok: true; states: Map<string, RunState> } | { ok: false; reason: string };
+/** When runs cannot be read: why, and whether the token's permissions are the likely cause. */
+export type RunStates = { ok: true; states: Map<string, RunState> } | { ok: false; reason: string; permissions: boolean };
 
 export async function workflowRunStates(
   token: string,
@@ -14,11 +16,15 @@ export async function workflowRunStates(
   runIds: Iterable<string>,
   timeoutMs: number,
 ): Promise<RunStates> {
-  if (!token) return { ok: false, reason: "no 'github-token' was given" };
+  if (!token) return { ok: false, reason: "no 'github-token' was given", permissions: true };
   // `getOctokit` from the package's root would pull Octokit into every chunk that reads the
   // run's context; its own `lib/utils` export builds the same client in this mode's chunk only.
   const { GitHub, getOctokitOptions } = await import('@actions/github/lib/utils');
-  const octokit = new GitHub(getOctokitOptions(token));
+  // Octokit's own logger writes to stderr, unfiltered (e.g. a Deprecation header's text):
+  // its client and its requests log through ours instead.
+  const quiet = (message: string) => debug(`GitHub API: ${message}`);
+  const log = { debug: quiet, info: quiet, warn: quiet, error: quiet };
+  const octokit = new GitHub(getOctokitOptions(token, { log }));
   const [owner = '', repo = ''] = repository.split('/');
   const states = new Map<string, RunState>();
   for (const runId of new Set(runIds)) {
@@ -27,7 +33,7 @@ export async function workflowRunStates(
         owner,
         repo,
         run_id: Number(runId),
-        request: { signal: AbortSignal.timeout(timeoutMs) },
+        request: { signal: AbortSignal.timeout(timeoutMs), log },
       });
       states.set(runId, data.status === 'completed' ? 'completed' : 'active');
     } catch (error) {
@@ -41,8 +47,20 @@ export async function workflowRunStates(
       const why = status
         ? `it answered ${status}`
         : `the request failed: ${quoteServerText(error instanceof Error ? error.message : String(error), 120)}`;
-      return { ok: false, reason: `the GitHub API could not say whether run ${runId} has finished (${why})` };
+      return {
+        ok: false,
+        reason: `the GitHub API could not say whether run ${runId} has finished (${why})`,
+        permissions: status === 401 || status === 403,
+      };
     }
+  }
+  // GitHub also answers 404 to a token that may not read this repository's runs.
+  if (states.size > 0 && [...states.values()].every((state) => state === 'missing')) {
+    return {
+      ok: false,
+      reason: `the GitHub API found none of the ${states.size} run(s) asked about (it answers 404 when the token may not read them)`,
+      permissions: true,
+    };
   }
   return { ok: true, states };
 }

@@ -40,9 +40,10 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
     );
     if (answer.ok) states = answer.states;
     else {
-      warning(
-        `Deciding by age alone (older-than ${formatDuration(config.olderThanMs)}): ${answer.reason}. Give the job 'permissions: actions: read' so that prune deletes the keys of finished runs and keeps those of running ones.`,
-      );
+      const fix = answer.permissions
+        ? " Give the job 'permissions: actions: read' so that prune deletes the keys of finished runs and keeps those of running ones."
+        : '';
+      warning(`Deciding by age alone (older-than ${formatDuration(config.olderThanMs)}): ${answer.reason}.${fix}`);
     }
   }
   const decisions = decide(ours, config.olderThanMs, now, states);

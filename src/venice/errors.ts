@@ -43,7 +43,7 @@ export class VeniceApiError extends Error {
 /** Server text as inert data: one line, quoted, with its escapes visible, and bounded. */
 export function quoteServerText(text: string, max = 300): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(cut).replace(/[\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16)}`);
+  return JSON.stringify(cut).replace(/[\u0085\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Turns a zod-style `{ field: { _errors: [...] } }` tree into `field: message` lines. */

@@ -64,4 +64,19 @@ describe('handoff', () => {
       expect(error.message, name).not.toContain(KEY.apiKey);
     }
   });
+
+  it('names any one-character change, wherever it falls, as an alteration, never as a wrong secret', () => {
+    const sealed = seal(KEY, SECRET, run);
+    const start = sealed.lastIndexOf('.') + 1;
+    const payload = Buffer.from(sealed.slice(start), 'base64url');
+    let changed = 0;
+    for (let at = start; at < sealed.length; at++) {
+      const edited = `${sealed.slice(0, at)}${sealed[at] === 'x' ? 'y' : 'x'}${sealed.slice(at + 1)}`;
+      // A last character's unused bits can change without changing a byte: that is no change at all.
+      if (Buffer.from(edited.slice(start), 'base64url').equals(payload)) continue;
+      changed++;
+      expect(failure(() => open(edited, SECRET, run, NOW)).reason, `position ${at}`).toBe('tampered');
+    }
+    expect(changed).toBeGreaterThan(200);
+  });
 });
