@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runJob, runStep } from '../../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import { summaryText } from '../../src/action/summary.ts';
 import { keyName, repoTag } from '../../src/naming.ts';
 import { assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { sealedLedger } from '../helpers/ledger.ts';
@@ -102,7 +103,7 @@ describe('mint and the post step', () => {
     expect(main.outputs['key-type']).toBe('INFERENCE');
     expect(main.state.ledger).toContain(`"id":"${main.outputs['key-id']}"`);
     expect(main.summary).toContain(main.outputs['key-id']);
-    expect(main.summary).toContain(apiKey.slice(-6));
+    expect(main.summary).toContain(summaryText(`…${apiKey.slice(-6)}`)); // as the summary escapes it
     expect(main.summary).not.toContain(apiKey);
 
     expect(post.code).toBe(0);
