@@ -1,15 +1,17 @@
 /**
- * `npm run demo`: the built action, end to end, on the built-in Venice emulator.
- * A job verifies a key, mints a capped 10-minute key, uses it, and ends; the post
- * step revokes the key, and a last check shows it is gone. The log is printed as
- * the runner would show it, masks applied.
+ * `npm run demo`: the built action, end to end, on the built-in Venice emulator. A job
+ * verifies a key, mints a capped key, uses it, and ends: the post step reports what the
+ * key spent and revokes it. Then a matrix shares one key: a minting job seals it, two
+ * legs open it without a request, and a cleanup job revokes every key of the run. Each
+ * step's log is printed as the runner would show it, masks applied, stderr included.
  */
 import { renderLog, runStep, type StepOptions, type StepResult } from '../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../emulator/venice-emulator.ts';
 
 const emulator = await new VeniceEmulator().start();
 // The runner masks every `secrets.*` value on its own; the action masks what it mints.
-const masks = new Set([emulator.adminKey, emulator.inferenceKey]);
+const HANDOFF_SECRET = 'demo-handoff-secret-0123456789abcdef';
+const masks = new Set([emulator.adminKey, emulator.inferenceKey, HANDOFF_SECRET]);
 const problems: string[] = [];
 const rows: [string, string, string][] = [];
 
@@ -20,11 +22,15 @@ async function step(name: string, kind: 'main' | 'post', options: StepOptions, e
   const log = renderLog(result.stdout, { masks });
   for (const mask of log.masks) masks.add(mask);
   for (const line of log.lines) console.log(`  ${line}`);
+  for (const line of result.stderr.split('\n').filter(Boolean)) console.log(`  stderr: ${line}`);
   const outputs = Object.entries(result.outputs).filter(([, value]) => value !== '');
-  if (outputs.length > 0)
-    console.log(`  outputs: ${outputs.map(([key, value]) => `${key}=${masks.has(value) ? '***' : value}`).join(', ')}`);
+  if (outputs.length > 0) {
+    const shown = ([key, value]: [string, string]) =>
+      `${key}=${masks.has(value) ? '***' : value.length > 40 ? `${value.slice(0, 37)}...` : value}`;
+    console.log(`  outputs: ${outputs.map(shown).join(', ')}`);
+  }
   const requests = emulator.calls(before);
-  const problem = expectation(result);
+  const problem = result.stderr ? `printed on stderr: ${result.stderr.trim()}` : expectation(result);
   if (problem) problems.push(`${name}: ${problem}`);
   rows.push([name, problem ? `UNEXPECTED: ${problem}` : `ok (exit ${result.code})`, requests.join(', ') || 'none']);
   return result;
@@ -34,6 +40,7 @@ try {
   const base = { 'base-url': emulator.url };
   console.log(`Venice emulator on ${emulator.url}; the action runs from dist/ as the runner runs it.`);
 
+  console.log('\n=== A job with its own key');
   await step('verify the repository secret', 'main', { inputs: { ...base, 'api-key': emulator.inferenceKey } }, (r) =>
     r.code === 0 && r.outputs.valid === 'true' ? undefined : 'the seeded key should be valid',
   );
@@ -54,13 +61,46 @@ try {
   await step('use the minted key', 'main', { inputs: { ...base, 'api-key': apiKey } }, (r) =>
     r.outputs.valid === 'true' && r.outputs['balance-usd'] === '1' ? undefined : 'the minted key should be valid with a 1 USD cap',
   );
+  // The job's tests call Venice with the key; the emulator books what they would spend.
+  emulator.charge(minted.outputs['key-id'] as string, { usd: 0.0125 });
 
-  await step('job ends: revoke the minted key', 'post', { inputs: mintInputs, state: minted.state }, (r) =>
-    r.code === 0 ? undefined : 'the post step should revoke the key',
+  await step('job ends: report the spend and revoke the key', 'post', { inputs: mintInputs, state: minted.state }, (r) =>
+    r.code === 0 && r.stdout.includes('it spent 0.0125 USD') ? undefined : 'the post step should report the spend and revoke the key',
   );
 
   await step('the minted key is gone', 'main', { inputs: { ...base, 'api-key': apiKey, 'fail-on-invalid': 'false' } }, (r) =>
     r.outputs.valid === 'false' ? undefined : 'the revoked key should be invalid',
+  );
+
+  console.log('\n=== One key for a matrix');
+  const shared = await step(
+    'job mint: a key sealed for the run',
+    'main',
+    { inputs: { ...base, 'admin-key': emulator.adminKey, 'handoff-secret': HANDOFF_SECRET, ttl: '30m', description: 'matrix' } },
+    (r) => (r.code === 0 && r.outputs.handoff?.startsWith('vkh1.') ? undefined : 'mint should set the handoff output'),
+  );
+  await step(
+    'job mint ends: the key is for the run, not revoked',
+    'post',
+    { inputs: { ...base, 'admin-key': emulator.adminKey }, state: shared.state },
+    (r) => (r.code === 0 && emulator.calls().at(-1)?.startsWith('POST') ? undefined : 'the minting job must leave the key alone'),
+  );
+  for (const leg of ['a', 'b']) {
+    await step(
+      `leg ${leg}: receive the key (no request)`,
+      'main',
+      {
+        inputs: { mode: 'receive', handoff: shared.outputs.handoff as string, 'handoff-secret': HANDOFF_SECRET },
+        env: { GITHUB_JOB: `leg-${leg}` },
+      },
+      (r) => (r.code === 0 && r.outputs['key-id'] === shared.outputs['key-id'] ? undefined : 'each leg should get the same key'),
+    );
+  }
+  await step(
+    'job cleanup: revoke every key of the run',
+    'main',
+    { inputs: { ...base, mode: 'revoke', 'admin-key': emulator.adminKey } },
+    (r) => (r.code === 0 && r.outputs.revoked === '1' ? undefined : 'the run-scoped revoke should delete the shared key'),
   );
 
   if (emulator.mintedKeys().length > 0) problems.push('a minted key is still active');
