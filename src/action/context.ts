@@ -34,7 +34,3 @@ export function whySecretsMayBeMissing(): string {
 export function runUrl(repository: string, runId: string): string {
   return `${context.serverUrl}/${repository}/actions/runs/${runId}`;
 }
-
-export function apiUrl(): string {
-  return context.apiUrl;
-}

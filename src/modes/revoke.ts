@@ -59,7 +59,7 @@ export async function revoke(config: RevokeConfig, client: VeniceClient, run: Ru
 }
 
 /** One row of a cleanup summary: the key, its run (linked), what it spent, and what became of it. */
-export function spendRow(removal: Removal, run: RunIdentity) {
+function spendRow(removal: Removal, run: RunIdentity) {
   const spend = spendOf(removal.key);
   const name = parseKeyName(removal.key.description);
   return [
