@@ -1,6 +1,6 @@
 import { runUrl } from '../action/context.js';
 import type { PruneConfig } from '../action/inputs.js';
-import { info, warning } from '../action/log.js';
+import { info, notice, warning } from '../action/log.js';
 import { setOutput } from '../action/outputs.js';
 import { link, writeSummary } from '../action/summary.js';
 import { type RunState, workflowRunStates } from '../action/workflow-runs.js';
@@ -93,11 +93,19 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
     }),
     SPEND_NOTE,
   );
-  info(
-    config.dryRun
-      ? `Dry run: ${done.length} of ${ours.length} key(s) this action minted for this repository would be deleted; nothing was deleted.`
-      : `Pruned ${done.length} of ${ours.length} key(s) this action minted for this repository; they spent ${spent.usd} USD and ${spent.diem} DIEM.`,
-  );
+  if (config.dryRun) {
+    // A notice, so the outcome of a dry run shows on the run's page, not only in the log.
+    notice(
+      `Dry run: ${done.length} of ${ours.length} key(s) this action minted for this repository would be deleted; nothing was deleted.`,
+      {
+        title: 'venice-key prune (dry run)',
+      },
+    );
+  } else {
+    info(
+      `Pruned ${done.length} of ${ours.length} key(s) this action minted for this repository; they spent ${spent.usd} USD and ${spent.diem} DIEM.`,
+    );
+  }
   throwOnFailures(removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error })));
 }
 

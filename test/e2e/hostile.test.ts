@@ -449,7 +449,15 @@ describe('prune: only names this action gives are ours', () => {
     expect(step.code).toBe(0);
     expect(step.outputs.revoked).toBe(String(ours.length));
     expect(ids(emulator.mintedKeys())).toEqual(ids([...foreign, ...ours]));
-    expect(checkLog(step).annotations).toEqual([]);
+    expect(checkLog(step).annotations).toEqual([
+      {
+        kind: 'notice',
+        title: 'venice-key prune (dry run)',
+        message: expect.stringMatching(
+          /^Dry run: \d+ of \d+ key\(s\) this action minted for this repository would be deleted; nothing was deleted\.$/,
+        ),
+      },
+    ]);
     checkSummary(step.summary);
     expect(rows(step.summary)).toBe(1 + ours.length);
   });
