@@ -1,10 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { type RunIdentity, repoTag } from './naming.js';
 
 /**
  * A minted key sealed for the later jobs of the same workflow run. The runner drops job
  * outputs that hold a masked value, so the key travels sealed: AES-256-GCM under a key
- * derived with HKDF-SHA256 from the `handoff-secret`, bound to the repository and the run
+ * derived with scrypt and HKDF-SHA256 from the `handoff-secret`, bound to the repository and the run
  * (not the attempt: a re-run of failed jobs reuses the minting job's outputs).
  *
  *   vkh1.<repo tag>.<run id>.<base64url(salt 16 | check 8 | iv 12 | ciphertext | tag 16 | digest 8)>
@@ -40,19 +40,22 @@ export class HandoffError extends Error {
   }
 }
 
-/**
- * The cipher key is bound to the repository and the run; the check value depends on the
- * secret alone, so a mismatch means the secret differs, and any other failure means the
- * value was altered.
- */
 /** An unkeyed hash of the handoff up to its digest: it catches accidents, not forgers. */
 function digestOf(header: string, body: Buffer): Buffer {
   return createHash('sha256').update(header).update('.').update(body).digest().subarray(0, DIGEST);
 }
 
+/**
+ * The handoff travels in the run's outputs, which the log shows, so the secret is
+ * stretched with scrypt (memory-hard: guessing a weak secret offline costs about 50 ms
+ * a guess) before HKDF-SHA256 derives the two keys. The cipher key is bound to the
+ * repository and the run; the check value depends on the secret alone, so a mismatch
+ * means the secret differs.
+ */
 function derive(secret: string, salt: Buffer, run: RunIdentity): { key: Buffer; check: Buffer } {
-  const key = Buffer.from(hkdfSync('sha256', secret, salt, `venice-key handoff v1 ${run.repository.toLowerCase()} ${run.runId}`, 32));
-  const checkKey = Buffer.from(hkdfSync('sha256', secret, salt, 'venice-key handoff v1 check', 32));
+  const stretched = scryptSync(secret, salt, 32, { N: 2 ** 14, r: 8, p: 1 });
+  const key = Buffer.from(hkdfSync('sha256', stretched, salt, `venice-key handoff v1 ${run.repository.toLowerCase()} ${run.runId}`, 32));
+  const checkKey = Buffer.from(hkdfSync('sha256', stretched, salt, 'venice-key handoff v1 check', 32));
   return { key, check: createHmac('sha256', checkKey).update('check').digest().subarray(0, CHECK) };
 }
 

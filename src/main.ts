@@ -2,7 +2,7 @@ import { veniceClient } from './action/client.js';
 import { runIdentity } from './action/context.js';
 import { type Config, parseInputs, secretInputs } from './action/inputs.js';
 import { error, fail, mask, warning } from './action/log.js';
-import { looksLikeKey } from './venice/keys.js';
+import { KEY_SHAPED, looksLikeKey } from './venice/keys.js';
 
 /** The main step: mask the secrets, validate every input, then run the one mode they select. */
 export async function run(): Promise<void> {
@@ -49,8 +49,16 @@ async function runMode(config: Config): Promise<void> {
   }
 }
 
+/**
+ * Any input holding something key-shaped: the whole value, each line that holds a key
+ * (the runner masks line by line), and each key in it.
+ */
 function keyShapedInputs(): string[] {
   return Object.entries(process.env)
     .filter(([name, value]) => name.startsWith('INPUT_') && value && looksLikeKey(value))
-    .map(([, value]) => (value as string).trim());
+    .flatMap(([, value]) => {
+      const text = (value as string).trim();
+      const lines = text.split(/\r?\n/).map((line) => line.trim());
+      return [text, ...lines.filter(looksLikeKey), ...(text.match(KEY_SHAPED) ?? [])];
+    });
 }

@@ -80,6 +80,18 @@ export function parseKeyName(description: string | undefined): KeyName | undefin
   };
 }
 
+/**
+ * Whether two descriptions name the same key: the same marker, repository, run, attempt,
+ * scope and nonce. The label is left out, so a key is still found if Venice were to
+ * trim or normalise the free text after the nonce.
+ */
+export function sameKeyName(a: string | undefined, b: string | undefined): boolean {
+  const first = parseKeyName(a);
+  const second = parseKeyName(b);
+  if (!first || !second) return false;
+  return (['repoTag', 'runId', 'runAttempt', 'scope', 'nonce'] as const).every((field) => first[field] === second[field]);
+}
+
 /** Whether a listed key is one this action minted for this repository (and, given, this run). */
 export function isOurs(
   key: { apiKeyType: string; description?: string },

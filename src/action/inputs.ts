@@ -29,6 +29,16 @@ type Parser<T> = (raw: string, name: string) => T;
 
 const text: Parser<string> = (raw) => raw;
 
+/** A key or token travels in an HTTP header: printable ASCII, no spaces. Never echoed back. */
+const secret: Parser<string> = (raw) => {
+  if (!/^[\x21-\x7E]+$/.test(raw)) {
+    throw new InputError(
+      'holds characters an HTTP header cannot carry (a space, a line break, or a non-ASCII character such as a typographic quote). Copy the key into the secret again, exactly as Venice shows it.',
+    );
+  }
+  return raw;
+};
+
 const duration =
   (min: number, max: number): Parser<number> =>
   (raw) => {
@@ -94,8 +104,9 @@ const baseUrl: Parser<URL> = (raw) => {
     throw new InputError(`'${raw}' is not a URL. Use the API root, for example ${DEFAULT_BASE_URL}.`);
   }
   if (url.username || url.password) throw new InputError('must not carry credentials. Give keys only through api-key or admin-key.');
-  if (url.search || url.hash)
-    throw new InputError(`'${raw}' has a query or fragment. Give only the API root, for example ${DEFAULT_BASE_URL}.`);
+  // Not echoed: a query may carry a gateway's token.
+  if (/[?#]/.test(raw))
+    throw new InputError(`has a query or a fragment ('?' or '#'). Give only the API root, for example ${DEFAULT_BASE_URL}.`);
   if (!isSecureOrigin(url)) {
     throw new InputError(
       `'${raw}' is not HTTPS. Keys are only sent over HTTPS, or plain HTTP to this machine (127.0.0.1, ::1, localhost). Use https://.`,
@@ -106,9 +117,15 @@ const baseUrl: Parser<URL> = (raw) => {
 
 const expiry: Parser<Date> = (raw) => {
   // ISO 8601 with a date, a time and an explicit zone, so the moment is unambiguous.
+  const parts = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.exec(raw);
   const when = new Date(raw);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw) || Number.isNaN(when.getTime())) {
+  if (!parts || Number.isNaN(when.getTime())) {
     throw new InputError(`'${raw}' is not an ISO 8601 time with a zone. Use e.g. 2030-01-31T18:00:00Z.`);
+  }
+  // Date() rolls 2030-02-30 over into March; a day that does not exist is a mistake.
+  const [year, month, day] = parts.slice(1, 4).map(Number) as [number, number, number];
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) {
+    throw new InputError(`'${raw}' names a day that does not exist. Use e.g. 2030-01-31T18:00:00Z.`);
   }
   return new Date(Math.floor(when.getTime() / 1000) * 1000);
 };
@@ -152,8 +169,12 @@ interface InputSpec<T> {
   parse: Parser<T>;
   /** action.yml gives it a default, so it is always set and never "given to the wrong mode". */
   defaulted?: boolean;
+  /** Masked before anything else runs. */
+  secret?: boolean;
   /** Giving it to a mode that does not read it is an error, not a warning (it is a secret meant elsewhere). */
   strict?: boolean;
+  /** Modes that must never be given it, whatever `strict` says. */
+  refusedIn?: readonly Mode[];
 }
 
 const spec = <T>(modes: InputSpec<T>['modes'], parse: Parser<T>, extra: Partial<InputSpec<T>> = {}): InputSpec<T> => ({
@@ -164,8 +185,9 @@ const spec = <T>(modes: InputSpec<T>['modes'], parse: Parser<T>, extra: Partial<
 
 export const INPUTS = {
   mode: spec('every', mode, { defaulted: true }),
-  'api-key': spec(['verify'], text),
-  'admin-key': spec(['mint', 'revoke', 'prune'], text),
+  'api-key': spec(['verify'], secret, { secret: true }),
+  // The jobs that receive a handed-off key run the code under test: they must not hold it.
+  'admin-key': spec(['mint', 'revoke', 'prune'], secret, { secret: true, refusedIn: ['receive'] }),
   ttl: spec(['mint'], duration(MIN_TTL_MS, MAX_TTL_MS)),
   'expires-at': spec(['mint'], expiry),
   description: spec(['mint'], text),
@@ -175,12 +197,12 @@ export const INPUTS = {
   'model-privacy': spec(['mint'], oneOf<ModelPrivacy>(['ALL', 'PRIVATE_TEXT', 'PRIVATE_ONLY'])),
   revoke: spec(['mint'], flag),
   'export-env': spec(['mint', 'receive'], envName),
-  'handoff-secret': spec(['mint', 'receive'], handoffSecret, { strict: true }),
+  'handoff-secret': spec(['mint', 'receive'], handoffSecret, { strict: true, secret: true }),
   handoff: spec(['receive'], text, { strict: true }),
   'key-id': spec(['revoke'], keyIds),
   'older-than': spec(['prune'], duration(0, MAX_AGE_MS)),
   'dry-run': spec(['prune'], flag),
-  'github-token': spec(['prune'], text, { defaulted: true }),
+  'github-token': spec(['prune'], text, { defaulted: true, secret: true }),
   'min-balance-usd': spec(['verify'], amount()),
   'min-balance-diem': spec(['verify'], amount()),
   'min-ttl': spec(['verify'], duration(0, MAX_AGE_MS)),
@@ -285,8 +307,10 @@ class Inputs {
 
 /** The values of the inputs that hold secrets: masked before anything else runs. */
 export function secretInputs(): string[] {
-  const names: InputName[] = ['api-key', 'admin-key', 'handoff-secret', 'github-token'];
-  return names.map((name) => core.getInput(name)).filter(Boolean);
+  return (Object.entries(INPUTS) as [InputName, InputSpec<unknown>][])
+    .filter(([, input]) => input.secret)
+    .map(([name]) => core.getInput(name))
+    .filter(Boolean);
 }
 
 export function parseInputs(now: Date = new Date()): ParseResult {
@@ -344,7 +368,15 @@ function resolveMode(inputs: Inputs): Mode | undefined {
 /** An input the mode does not read is a warning, or an error for a secret meant for another mode. */
 function checkUnused(inputs: Inputs, mode: Mode): void {
   for (const [name, input] of Object.entries(INPUTS) as [InputName, InputSpec<unknown>][]) {
-    if (input.modes === 'every' || input.modes.includes(mode) || input.defaulted || !inputs.raw(name)) continue;
+    if (!inputs.raw(name)) continue;
+    if (input.refusedIn?.includes(mode)) {
+      inputs.problem(
+        name,
+        `must not be given to mode '${mode}': the jobs that receive a handed-off key run the code under test and must not hold it. Remove it from this step.`,
+      );
+      continue;
+    }
+    if (input.modes === 'every' || input.modes.includes(mode) || input.defaulted) continue;
     const users = input.modes.map((user) => `'${user}'`).join(', ');
     if (input.strict) inputs.problem(name, `is only used in mode ${users}; mode '${mode}' does not take it. Remove it from this step.`);
     else inputs.warnings.push(`Input '${name}' is only used in mode ${users}; mode '${mode}' ignores it.`);
@@ -358,7 +390,11 @@ function requireAdminKey(inputs: Inputs): string {
       'admin-key',
       `is empty. Pass an ADMIN key from a secret, e.g. admin-key: \${{ secrets.VENICE_ADMIN_KEY }}. ${whySecretsMayBeMissing()}`,
     );
-  } else if (keyTypeFromPrefix(adminKey) === 'INFERENCE') {
+    return adminKey;
+  }
+  // Parsing records a key that cannot travel in a header; the prefix is checked only for one that can.
+  if (inputs.get('admin-key') === undefined) return adminKey;
+  if (keyTypeFromPrefix(adminKey) === 'INFERENCE') {
     inputs.problem(
       'admin-key',
       "holds an INFERENCE key (its prefix says so). Minting, revoking and pruning need an ADMIN key: create one in Venice's API settings and store it as the secret.",
@@ -379,7 +415,7 @@ const BUILDERS: Record<Mode, Builder> = {
         'api-key',
         `is empty. Pass the key to verify from a secret, e.g. api-key: \${{ secrets.VENICE_API_KEY }}. ${whySecretsMayBeMissing()}`,
       );
-    } else if (keyTypeFromPrefix(apiKey) === 'ADMIN') {
+    } else if (inputs.get('api-key') !== undefined && keyTypeFromPrefix(apiKey) === 'ADMIN') {
       inputs.warnings.push(
         "'api-key' holds an ADMIN key (its prefix says so), which can create and delete keys. Give jobs an INFERENCE key: mint one per job with this action.",
       );

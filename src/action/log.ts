@@ -17,9 +17,14 @@ export function mask(secret: string): void {
   core.setSecret(secret);
 }
 
+/** Text without any secret this step knows of, or anything key-shaped. */
+export function redacted(text: string): string {
+  return redact(text, secrets);
+}
+
 /** Text as the log may show it: nothing key-shaped, one line, no command the runner would run. */
 export function loggable(text: string): string {
-  return redact(text, secrets)
+  return redacted(text)
     .replace(/[\r\n\u2028\u2029\u0085]+/g, ' ')
     .replace(/##\[/g, '##\\[')
     .replace(/^(\s*)::/, '$1\\::');
@@ -32,7 +37,12 @@ export const notice = (message: string, properties?: core.AnnotationProperties) 
 export const warning = (message: string, properties?: core.AnnotationProperties) => core.warning(loggable(message), properties);
 export const error = (message: string, properties?: core.AnnotationProperties) => core.error(loggable(message), properties);
 
+/** What went wrong, in words, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Reports the error and makes the step fail. */
 export function fail(reason: unknown): void {
-  core.setFailed(loggable(reason instanceof Error ? reason.message : String(reason)));
+  core.setFailed(loggable(messageOf(reason)));
 }

@@ -1,14 +1,17 @@
 import * as core from '@actions/core';
-import { warning } from './log.js';
+import { messageOf, redacted, warning } from './log.js';
 
 /**
  * The job summary is Markdown with HTML. Text from Venice or from other keys on the
- * account is written as data: on one line (a blank line would end the HTML block and
+ * account is written as data, without secrets: on one line (a blank line would end the HTML block and
  * start Markdown), with HTML and Markdown punctuation as character references, so it
  * can neither close the table nor become a link, an image or emphasis.
  */
 export function summaryText(text: string): string {
-  return text.replace(/[\r\n\u2028\u2029\u0085]+/g, ' ').replace(/[&<>"'`[\]()*_~!#|\\]/g, (char) => `&#${char.charCodeAt(0)};`);
+  // Redacted first: once escaped, a key is no longer the text the runner masks.
+  return redacted(text)
+    .replace(/[\r\n\u2028\u2029\u0085]+/g, ' ')
+    .replace(/[&<>"'`[\]()*_~!#|\\]/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 export type Cell = string | { html: string };
@@ -29,7 +32,7 @@ export async function writeSummary(title: string, header: string[], rows: Cell[]
     await core.summary.write();
   } catch (error) {
     core.summary.emptyBuffer();
-    warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    warning(`Could not write the job summary: ${messageOf(error)}`);
   }
 }
 

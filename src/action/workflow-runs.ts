@@ -1,5 +1,5 @@
 import { quoteServerText } from '../venice/errors.js';
-import { debug } from './log.js';
+import { debug, messageOf } from './log.js';
 
 /**
  * Whether workflow runs have finished, from the GitHub API through @actions/github's
@@ -44,9 +44,7 @@ export async function workflowRunStates(
         states.set(runId, 'missing');
         continue;
       }
-      const why = status
-        ? `it answered ${status}`
-        : `the request failed: ${quoteServerText(error instanceof Error ? error.message : String(error), 120)}`;
+      const why = status ? `it answered ${status}` : `the request failed: ${quoteServerText(messageOf(error), 120)}`;
       return {
         ok: false,
         reason: `the GitHub API could not say whether run ${runId} has finished (${why})`,

@@ -1,4 +1,5 @@
-import { info, error as logError } from '../action/log.js';
+import { info, error as logError, messageOf } from '../action/log.js';
+import { sameKeyName } from '../naming.js';
 import type { VeniceClient } from '../venice/client.js';
 import type { ListedKey } from '../venice/types.js';
 import { explainAdminKeyError } from './admin-key.js';
@@ -28,9 +29,18 @@ export const SPEND_NOTE =
 
 export interface Removal {
   key: ListedKey;
-  outcome: 'deleted' | 'already-gone' | 'failed';
+  /** `would-delete`: a dry run's choice. */
+  outcome: 'deleted' | 'would-delete' | 'already-gone' | 'failed';
   error?: unknown;
 }
+
+/** How a summary names each outcome. */
+export const VERDICT: Record<Removal['outcome'], string> = {
+  deleted: 'deleted',
+  'would-delete': 'would delete',
+  'already-gone': 'already gone',
+  failed: 'failed',
+};
 
 /** Deletes each key, reading nothing more (the caller has them from the list). One failure does not stop the rest. */
 export async function deleteKeys(client: VeniceClient, keys: readonly ListedKey[]): Promise<Removal[]> {
@@ -52,12 +62,12 @@ export async function deleteKeys(client: VeniceClient, keys: readonly ListedKey[
   return removals;
 }
 
-/** Totals over the keys that were deleted, as output strings. */
+/** Totals over the keys that were (or, in a dry run, would be) deleted, as output strings. */
 export function spentTotals(removals: readonly Removal[]): { usd: string; diem: string } {
   let usd = 0;
   let diem = 0;
   for (const { key, outcome } of removals) {
-    const spend = outcome === 'deleted' ? spendOf(key) : undefined;
+    const spend = outcome === 'deleted' || outcome === 'would-delete' ? spendOf(key) : undefined;
     usd += spend?.usd ?? 0;
     diem += spend?.diem ?? 0;
   }
@@ -67,14 +77,14 @@ export function spentTotals(removals: readonly Removal[]): { usd: string; diem: 
 /** Prints each failure and fails the step when there is any. */
 export function throwOnFailures(failures: readonly { id: string; error: unknown }[]): void {
   if (failures.length === 0) return;
-  for (const { id, error } of failures) logError(`Could not delete key ${id}: ${error instanceof Error ? error.message : String(error)}`);
+  for (const { id, error } of failures) logError(`Could not delete key ${id}: ${messageOf(error)}`);
   throw new Error(`${failures.length} key(s) could not be deleted: ${failures.map((f) => f.id).join(', ')}. Run this step again to retry.`);
 }
 
-/** Finds every INFERENCE key by this exact name and deletes it; returns what it found. */
+/** Finds every INFERENCE key by this name and deletes it; returns what it found. */
 export async function removeByName(client: VeniceClient, keys: readonly ListedKey[], name: string): Promise<Removal[]> {
   return deleteKeys(
     client,
-    keys.filter((key) => key.apiKeyType === 'INFERENCE' && key.description === name),
+    keys.filter((key) => key.apiKeyType === 'INFERENCE' && sameKeyName(key.description, name)),
   );
 }

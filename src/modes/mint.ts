@@ -1,6 +1,6 @@
 import type { MintConfig } from '../action/inputs.js';
 import { Ledger } from '../action/ledger.js';
-import { fail, info, mask, warning } from '../action/log.js';
+import { fail, info, mask, messageOf, warning } from '../action/log.js';
 import { exportVariable, setOutput } from '../action/outputs.js';
 import { writeSummary } from '../action/summary.js';
 import { formatDuration } from '../duration.js';
@@ -17,9 +17,11 @@ import { removeByName } from './deletion.js';
 export const CREATE_WAIT_BUDGET_MS = 5 * 60_000;
 
 /**
- * Creates one INFERENCE key. The secret is masked the moment it arrives; the key is
- * recorded for the post step before it is published; if publishing fails, the key is
- * deleted here, before the step fails.
+ * Creates one INFERENCE key. The secret is masked the moment it arrives, and the key is
+ * recorded for the post step before anything else: until the job has it, the post step
+ * owns it. If Venice did not make what was asked, or the key cannot be handed over, it
+ * is deleted here, before the step fails. A key made for later (`revoke: false`, a
+ * handoff) is released from the post step only once it is handed over.
  */
 export async function mint(config: MintConfig, client: VeniceClient, run: RunIdentity): Promise<void> {
   const ledger = Ledger.create(config.adminKey, run);
@@ -28,18 +30,18 @@ export async function mint(config: MintConfig, client: VeniceClient, run: RunIde
     const { created, name } = await createKey(config, client, run, ledger, guard);
     // Mask first: nothing may print, store or export the secret before the runner knows it.
     mask(created.apiKey);
+    ledger.created(name, created.id, created.expiresAt);
+    // Cancelled while the create was in flight: nobody will use the key, so the post step deletes it.
+    if (guard.cancelled) throw new Error('The job was cancelled while the key was being created; the post step revokes it.');
     try {
-      if (config.scope === 'job') ledger.created(name, created.id, created.expiresAt);
-      else ledger.settled(name);
+      checkApplied(config, created);
       publish(config, created, run);
     } catch (error) {
       // The key exists but the job cannot have it: delete it now rather than leave it behind.
       const gone = await client.deleteKey(created.id).then(
         () => true,
         (cleanup: unknown) => {
-          warning(
-            `Could not delete key ${created.id} after the failure below: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`,
-          );
+          warning(`Could not delete key ${created.id} after the failure below: ${messageOf(cleanup)}`);
           return false;
         },
       );
@@ -49,6 +51,7 @@ export async function mint(config: MintConfig, client: VeniceClient, run: RunIde
       }
       throw error;
     }
+    if (config.scope !== 'job') ledger.settled(name);
     await writeSummary(
       'Venice key minted',
       ['Item', 'Value'],
@@ -63,11 +66,33 @@ export async function mint(config: MintConfig, client: VeniceClient, run: RunIde
         ['Ended by', ENDED_BY[config.scope]],
       ],
     );
-    if (guard.cancelled) throw new Error('The job was cancelled; the key is recorded for the post step to revoke.');
     const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - Date.now())})` : '';
     info(`Minted INFERENCE key ${created.id}${ttl}; ${ENDED_BY[config.scope]}.`);
   } finally {
     guard.release();
+  }
+}
+
+/** Venice's answer must describe the key that was asked for: a key that differs is not handed out. */
+function checkApplied(config: MintConfig, created: CreatedKey): void {
+  const differences: string[] = [];
+  if (created.apiKeyType !== 'INFERENCE') differences.push(`type ${created.apiKeyType} instead of INFERENCE`);
+  const expires = Date.parse(created.expiresAt ?? '');
+  // Venice may round the expiry; a minute either way is the same key.
+  if (!Number.isFinite(expires) || Math.abs(expires - config.expiresAt.getTime()) > 60_000) {
+    differences.push(`expiry ${created.expiresAt ?? 'never'} instead of ${config.expiresAt.toISOString()}`);
+  }
+  for (const [currency, asked] of [
+    ['usd', config.usdLimit],
+    ['diem', config.diemLimit],
+  ] as const) {
+    const got = created.consumptionLimit?.[currency];
+    if (asked !== undefined && got !== asked) differences.push(`${currency.toUpperCase()} cap ${got ?? 'none'} instead of ${asked}`);
+  }
+  if (differences.length > 0) {
+    throw new Error(
+      `Venice created key ${created.id} with ${differences.join(', ')}; it is deleted rather than handed out. Check base-url.`,
+    );
   }
 }
 
@@ -171,7 +196,7 @@ async function reconcile(client: VeniceClient, name: string): Promise<number> {
     return removals.length;
   } catch (error) {
     throw new Error(
-      `A key named "${name}" may have been created, but its answer was lost and it could not be checked or removed (${error instanceof Error ? error.message : String(error)}). The post step looks for it again; if that fails too, delete it in Venice's API settings or run this action with mode: prune.`,
+      `A key named "${name}" may have been created, but its answer was lost and it could not be checked or removed (${messageOf(error)}). The post step looks for it again; if that fails too, delete it in Venice's API settings or run this action with mode: prune.`,
     );
   }
 }

@@ -9,7 +9,7 @@ import { isOurs, type KeyName, parseKeyName, type RunIdentity } from '../naming.
 import type { VeniceClient } from '../venice/client.js';
 import type { ListedKey } from '../venice/types.js';
 import { explainAdminKeyError } from './admin-key.js';
-import { deleteKeys, formatAmount, type Removal, SPEND_NOTE, spendOf, spentTotals, throwOnFailures } from './deletion.js';
+import { deleteKeys, formatAmount, type Removal, SPEND_NOTE, spendOf, spentTotals, throwOnFailures, VERDICT } from './deletion.js';
 
 export interface PruneDecision {
   key: ListedKey;
@@ -53,12 +53,12 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
   }
 
   const removals: Removal[] = config.dryRun
-    ? chosen.map((decision) => ({ key: decision.key, outcome: 'deleted' as const }))
+    ? chosen.map((decision) => ({ key: decision.key, outcome: 'would-delete' as const }))
     : await deleteKeys(
         client,
         chosen.map((decision) => decision.key),
       );
-  const done = removals.filter((removal) => removal.outcome === 'deleted');
+  const done = removals.filter((removal) => removal.outcome === 'deleted' || removal.outcome === 'would-delete');
   const spent = spentTotals(removals);
   setOutput('revoked', String(done.length));
   setOutput('spent-usd', spent.usd);
@@ -71,15 +71,7 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
     decisions.map(({ key, name, remove, reason }) => {
       const spend = spendOf(key);
       const outcome = outcomeOf.get(key.id);
-      const verdict = !remove
-        ? 'kept'
-        : config.dryRun
-          ? 'would delete'
-          : outcome === 'failed'
-            ? 'failed'
-            : outcome === 'already-gone'
-              ? 'already gone'
-              : 'deleted';
+      const verdict = remove && outcome ? VERDICT[outcome] : 'kept';
       return [
         key.id,
         key.description ?? '',

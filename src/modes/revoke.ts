@@ -7,7 +7,7 @@ import { isOurs, parseKeyName, type RunIdentity } from '../naming.js';
 import type { VeniceClient } from '../venice/client.js';
 import type { ListedKey } from '../venice/types.js';
 import { explainAdminKeyError } from './admin-key.js';
-import { deleteKeys, formatAmount, type Removal, SPEND_NOTE, spendOf, spentTotals, throwOnFailures } from './deletion.js';
+import { deleteKeys, formatAmount, type Removal, SPEND_NOTE, spendOf, spentTotals, throwOnFailures, VERDICT } from './deletion.js';
 
 /**
  * Without `key-id`: deletes every key this workflow run minted (any job, any attempt).
@@ -27,7 +27,7 @@ export async function revoke(config: RevokeConfig, client: VeniceClient, run: Ru
     targets = [];
     for (const id of config.keyIds) {
       const key = keys.find((candidate) => candidate.id === id);
-      if (!key) info(`Key ${id} was already gone.`);
+      if (!key) info(`Key ${id} is not on the account: already gone, or not an id of this account's keys.`);
       else if (!isOurs(key, run)) {
         refused.push({
           id,
@@ -69,6 +69,6 @@ function spendRow(removal: Removal, run: RunIdentity) {
     spend ? formatAmount(spend.usd) : 'unknown',
     spend ? formatAmount(spend.diem) : 'unknown',
     spend?.lastUsedAt ?? 'never',
-    removal.outcome === 'failed' ? 'failed' : removal.outcome === 'deleted' ? 'deleted' : 'already gone',
+    VERDICT[removal.outcome],
   ];
 }

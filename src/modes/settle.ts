@@ -1,8 +1,8 @@
 import type { LedgerEntry } from '../action/ledger.js';
-import { info, error as logError, warning } from '../action/log.js';
+import { info, error as logError, messageOf, warning } from '../action/log.js';
 import { writeSummary } from '../action/summary.js';
 import { formatDuration } from '../duration.js';
-import { isOurs, type RunIdentity } from '../naming.js';
+import { isOurs, type RunIdentity, sameKeyName } from '../naming.js';
 import { sleep, type VeniceClient } from '../venice/client.js';
 import type { ListedKey } from '../venice/types.js';
 import { deleteKeys, formatAmount, type Removal, removeByName, SPEND_NOTE, spendOf } from './deletion.js';
@@ -65,7 +65,7 @@ async function revokeJobKey(entry: Required<LedgerEntry>, client: VeniceClient, 
       info(`Key ${id} was already gone.`);
       return undefined;
     }
-    if (key.description !== name || !isOurs(key, run, 'run')) {
+    if (!sameKeyName(key.description, name) || !isOurs(key, run, 'run')) {
       return `Key ${id} is not the key this job minted (its name is not "${name}"), so the post step did not delete it.`;
     }
   } catch (error) {
@@ -121,12 +121,8 @@ async function removeUnanswered(
   }
   for (const name of waiting.keys()) {
     info(
-      `No key named "${name}" appeared within ${formatDuration(timeoutMs + COMMIT_GRACE_MS)} of its unanswered create, so none was made; should Venice commit one later, mode: prune removes it, and its ttl ends it.`,
+      `No key named "${name}" appeared within ${formatDuration(timeoutMs + COMMIT_GRACE_MS)} of its unanswered create; should Venice commit one later, mode: prune removes it, and its ttl ends it.`,
     );
   }
   return [];
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

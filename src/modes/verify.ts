@@ -4,7 +4,7 @@ import { setOutput } from '../action/outputs.js';
 import { writeSummary } from '../action/summary.js';
 import { formatDuration } from '../duration.js';
 import type { VeniceClient } from '../venice/client.js';
-import { VeniceApiError } from '../venice/errors.js';
+import { quoteServerText, VeniceApiError } from '../venice/errors.js';
 import { keyTypeFromPrefix } from '../venice/keys.js';
 import type { RateLimits } from '../venice/types.js';
 
@@ -56,8 +56,19 @@ export async function judge(config: VerifyConfig, client: VeniceClient, now: Dat
   try {
     limits = await client.rateLimits();
   } catch (error) {
-    if (error instanceof VeniceApiError && error.status === 401) {
-      return { valid: false, reasons: ['Venice rejected it (401): it is wrong, revoked or expired'] };
+    // Venice refused the key itself: an answer about the key, not a failure to get one.
+    if (
+      error instanceof VeniceApiError &&
+      error.kind === 'http' &&
+      (error.status === 401 || error.status === 402 || error.status === 403)
+    ) {
+      const said = error.serverMessage ? `: ${quoteServerText(error.serverMessage)}` : '';
+      return {
+        valid: false,
+        reasons: [
+          error.status === 401 ? 'Venice rejected it (401): it is wrong, revoked or expired' : `Venice refused it (${error.status}${said})`,
+        ],
+      };
     }
     throw error;
   }

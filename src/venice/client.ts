@@ -1,4 +1,4 @@
-import { httpError, quoteServerText, transportError, VeniceApiError } from './errors.js';
+import { httpError, transportError, VeniceApiError } from './errors.js';
 import { redact } from './keys.js';
 import { retryDelayMs } from './retry.js';
 import { BodyTooLargeError, type Dispatcher, exchange, isLoopback } from './transport.js';
@@ -55,7 +55,12 @@ export class VeniceClient {
 
   /** The one call that proves a key: any valid key may make it (`/models` answers without one). */
   async rateLimits(): Promise<RateLimits> {
-    return (await this.call<{ data: RateLimits }>({ method: 'GET', path: '/api_keys/rate_limits', idempotent: true })).data;
+    const answer = await this.call<{ data?: RateLimits }>({ method: 'GET', path: '/api_keys/rate_limits', idempotent: true });
+    return expectShape(
+      answer?.data,
+      (data) => typeof data.accessPermitted === 'boolean' && isObject(data.balances) && isObject(data.apiTier),
+      'GET /api_keys/rate_limits',
+    );
   }
 
   /** With a key, Venice lists only the models that key may use. */
@@ -66,7 +71,7 @@ export class VeniceClient {
       query: { type: 'all' },
       idempotent: true,
     });
-    return answer.data.map((model) => model.id);
+    return expectShape(answer?.data, Array.isArray, 'GET /models').map((model) => model.id);
   }
 
   /**
@@ -88,7 +93,12 @@ export class VeniceClient {
   }
 
   async listKeys(): Promise<ListedKey[]> {
-    return (await this.call<{ data: ListedKey[] }>({ method: 'GET', path: '/api_keys', idempotent: true })).data;
+    const answer = await this.call<{ data?: ListedKey[] }>({ method: 'GET', path: '/api_keys', idempotent: true });
+    return expectShape(
+      answer?.data,
+      (data) => Array.isArray(data) && data.every((key) => isObject(key) && typeof key.id === 'string'),
+      'GET /api_keys',
+    );
   }
 
   /**
@@ -98,7 +108,12 @@ export class VeniceClient {
    */
   async findKey(id: string): Promise<ListedKey | undefined> {
     try {
-      return (await this.call<{ data: ListedKey }>({ method: 'GET', path: `/api_keys/${encodeURIComponent(id)}`, idempotent: true })).data;
+      const answer = await this.call<{ data?: ListedKey }>({
+        method: 'GET',
+        path: `/api_keys/${encodeURIComponent(id)}`,
+        idempotent: true,
+      });
+      return expectShape(answer?.data, (data) => typeof data.id === 'string', 'GET /api_keys/{id}');
     } catch (error) {
       if (!isRefusal(error)) throw error;
       return (await this.listKeys()).find((key) => key.id === id);
@@ -180,11 +195,13 @@ export class VeniceClient {
     }
     const { status, headers, text } = answer;
     log(String(status));
-    if (status < 200 || status >= 300) throw this.redacted(httpError(label, status, headers, text, now()));
+    // Redacted before anything quotes or cuts it, so no part of a key can survive.
+    if (status < 200 || status >= 300) throw this.redacted(httpError(label, status, headers, this.clean(text), now()));
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new VeniceApiError(`${label}: the answer (${status}) is not JSON: ${quoteServerText(text, 80)}`, {
+      // A 2xx body may hold a secret in any shape: say how long it was, never what it said.
+      throw new VeniceApiError(`${label}: the answer (${status}) is not JSON (${text.length} characters); check base-url.`, {
         kind: 'invalid-answer',
         status,
         retryable: false,
@@ -194,18 +211,35 @@ export class VeniceClient {
     }
   }
 
-  /** The error as it may be shown: the key (whatever its shape) and anything key-shaped removed. */
+  /** Text without the key (as sent, and as JSON would escape it) or anything key-shaped. */
+  private clean(text: string): string {
+    const { key } = this.options;
+    return redact(text, [key, JSON.stringify(key).slice(1, -1)]);
+  }
+
+  /** The error as it may be shown. */
   private redacted(error: VeniceApiError): VeniceApiError {
-    const clean = (text: string) => redact(text, [this.options.key]);
-    return new VeniceApiError(clean(error.message), {
+    return new VeniceApiError(this.clean(error.message), {
       kind: error.kind,
       status: error.status,
-      serverMessage: error.serverMessage === undefined ? undefined : clean(error.serverMessage),
+      serverMessage: error.serverMessage === undefined ? undefined : this.clean(error.serverMessage),
       retryable: error.retryable,
       outcomeUnknown: error.outcomeUnknown,
       serverWaitMs: error.serverWaitMs,
     });
   }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The `data` of a 2xx answer, if it has the shape Venice gives; otherwise the server is not Venice (or not this API). */
+function expectShape<T>(data: T | undefined, fits: (data: T) => boolean, label: string): T {
+  if (data !== undefined && data !== null && fits(data)) return data;
+  throw new VeniceApiError(`${label} answered 2xx with data Venice does not give; check base-url.`, {
+    kind: 'invalid-answer',
+    retryable: false,
+    outcomeUnknown: false,
+  });
 }
 
 /** A 4xx other than an authentication failure: Venice refused the request itself. */

@@ -1,7 +1,7 @@
 import { type HeaderSource, serverRequestedWaitMs } from './retry.js';
-import { ProxyRefusedError } from './transport.js';
+import { NotSentError, ProxyRefusedError } from './transport.js';
 
-export type ErrorKind = 'http' | 'timeout' | 'network' | 'tls' | 'proxy' | 'oversize' | 'invalid-answer';
+export type ErrorKind = 'http' | 'timeout' | 'network' | 'tls' | 'proxy' | 'not-sent' | 'oversize' | 'invalid-answer';
 
 interface ErrorFacts {
   kind: ErrorKind;
@@ -102,9 +102,18 @@ function causes(error: unknown): Failure[] {
 /** Why a request got no HTTP answer from Venice: a timeout, a proxy, TLS, or the network. */
 export function transportError(label: string, error: unknown, timeoutMs: number): VeniceApiError {
   const chain = causes(error);
+  const outer = chain[0] ?? {};
   const innermost = chain[chain.length - 1] ?? {};
   const code = [...chain].reverse().find((failure) => failure.code && typeof failure.code === 'string')?.code ?? '';
   const text = String(innermost.message ?? error);
+  // fetch refuses a request it cannot build (a header with a line break or a non-ASCII
+  // character, a bad URL) with a TypeError of its own, before anything is sent.
+  const unsendable = error instanceof NotSentError || (outer.name === 'TypeError' && outer.message !== 'fetch failed' && !outer.cause);
+  if (unsendable) {
+    const why =
+      error instanceof NotSentError ? error.message : 'the request could not be built (a key or a URL holds characters HTTP cannot carry)';
+    return new VeniceApiError(`${label} was not sent: ${why}.`, { kind: 'not-sent', retryable: false, outcomeUnknown: false });
+  }
   if (chain.some((failure) => failure.name === 'TimeoutError')) {
     return new VeniceApiError(`${label} timed out after ${timeoutMs} ms.`, { kind: 'timeout', retryable: true, outcomeUnknown: true });
   }

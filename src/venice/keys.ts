@@ -6,7 +6,8 @@ export const KEY_PREFIX = {
 
 export type KeyType = keyof typeof KEY_PREFIX;
 
-const KEY_SHAPED = /VENICE_[A-Z]+_KEY_[A-Za-z0-9_-]*/g;
+/** A Venice secret wherever it stands in a text. */
+export const KEY_SHAPED = /VENICE_[A-Z]+_KEY_[A-Za-z0-9_-]+/g;
 const BEARER = /(Bearer\s+)[^\s"',;]+/gi;
 
 /** What the key's prefix says it is, or undefined for an unrecognised shape. */

@@ -56,6 +56,9 @@ export function dispatcherFor(url: URL, env: NodeJS.ProcessEnv = process.env): P
   return proxyDispatcher;
 }
 
+/** The request could not leave this process: nothing reached the server. */
+export class NotSentError extends Error {}
+
 /** The proxy answered CONNECT with something other than 200: the request never reached the server. */
 export class ProxyRefusedError extends Error {
   readonly code = 'ERR_PROXY_CONNECT';
@@ -86,7 +89,12 @@ export async function exchange(
   init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
   dispatcher?: Dispatcher,
 ): Promise<Exchange> {
-  const chosen = dispatcher ?? (await dispatcherFor(url));
+  let chosen = dispatcher;
+  try {
+    chosen ??= await dispatcherFor(url);
+  } catch (error) {
+    throw new NotSentError(`the proxy setting (HTTPS_PROXY / HTTP_PROXY) cannot be used: ${(error as Error).message}`);
+  }
   const response = await fetch(url, {
     ...init,
     redirect: 'manual',

@@ -105,3 +105,29 @@ it.each([
   // Venice may hold, or still commit, a key by that name: the post step looks again.
   expect(ledger()).toHaveLength(1);
 });
+
+it.each([
+  ['an ADMIN key', { apiKeyType: 'ADMIN' }, /type ADMIN instead of INFERENCE/],
+  ['no expiry', { expiresAt: null }, /expiry never instead of /],
+  ['another cap', { consumptionLimit: { usd: 50, diem: null } }, /USD cap 50 instead of 2/],
+])('a key Venice made otherwise than asked (%s) is deleted, not handed out', async (_name, change, message) => {
+  const asked = { ...config, usdLimit: 2 };
+  const made = {
+    apiKey: 'VENICE_INFERENCE_KEY_madeotherwise',
+    id: 'k-other',
+    apiKeyType: 'INFERENCE',
+    expiresAt: asked.expiresAt.toISOString(),
+    consumptionLimit: { usd: 2, diem: null },
+    limitPeriod: 'LIFETIME',
+    modelPrivacy: 'ALL',
+    ...change,
+  };
+  const pool = agent.get(ORIGIN);
+  pool.intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(200, { success: true, data: made });
+  pool.intercept({ path: '/api/v1/api_keys?id=k-other', method: 'DELETE' }).reply(200, { success: true });
+  await expect(mint(asked, client(), RUN)).rejects.toThrow(message);
+  agent.assertNoPendingInterceptors();
+  // Deleted in the step: nothing is left for the post step, and no output carries the key.
+  expect(ledger()).toEqual([]);
+  expect(readFileSync(join(dir, 'OUTPUT'), 'utf8')).toBe('');
+});

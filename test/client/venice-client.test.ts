@@ -244,3 +244,52 @@ describe('error messages', () => {
     expect(flattenDetails(undefined)).toEqual([]);
   });
 });
+
+describe('answers that are not what Venice gives', () => {
+  it('a 2xx with the wrong shape is an invalid answer that points at base-url, not a crash', async () => {
+    pool().intercept({ path: '/api/v1/api_keys/rate_limits', method: 'GET' }).reply(200, {}, json);
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'GET' })
+      .reply(200, { data: { id: 'x' } }, json);
+    await expect(client().rateLimits()).rejects.toMatchObject({
+      kind: 'invalid-answer',
+      message: 'GET /api_keys/rate_limits answered 2xx with data Venice does not give; check base-url.',
+    });
+    await expect(client().listKeys()).rejects.toMatchObject({ kind: 'invalid-answer', retryable: false });
+  });
+
+  it('a 2xx body that is not JSON is never quoted: it may hold a secret of any shape', async () => {
+    const secret = 'opaque-secret-with-no-prefix-0123456789';
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'POST' })
+      .reply(200, `<html>your key: ${secret.slice(0, 30)}</html>`);
+    const error = (await client()
+      .createKey({ apiKeyType: 'INFERENCE', description: 'd' })
+      .catch((e: unknown) => e)) as VeniceApiError;
+    expect(error.message).toMatch(/^POST \/api_keys: the answer \(200\) is not JSON \(\d+ characters\); check base-url\.$/);
+    expect(error.outcomeUnknown).toBe(true);
+  });
+
+  it('an error body is redacted before it is cut, so no part of the key survives at the cut', async () => {
+    const opaque = 'opaque-admin-secret-0123456789abcdef';
+    const padding = 'x'.repeat(290);
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'GET' })
+      .reply(401, { error: `${padding}${opaque}` }, json);
+    const error = (await client({ key: opaque })
+      .listKeys()
+      .catch((e: unknown) => e)) as VeniceApiError;
+    expect(error.message).toContain('***');
+    expect(error.message).not.toContain(opaque.slice(0, 10));
+  });
+
+  it('a request that cannot be built is not sent, not retried, and known to have made nothing', async () => {
+    const error = (await client({ key: 'VENICE_ADMIN_KEY_line\nbreak' })
+      .createKey({ apiKeyType: 'INFERENCE', description: 'd' })
+      .catch((e: unknown) => e)) as VeniceApiError;
+    expect(error).toMatchObject({ kind: 'not-sent', retryable: false, outcomeUnknown: false });
+    expect(error.message).toMatch(/^POST \/api_keys was not sent: the request could not be built/);
+    expect(error.message).not.toContain('break');
+    expect(waits).toEqual([]);
+  });
+});

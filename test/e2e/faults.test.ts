@@ -364,6 +364,84 @@ describe('cancellation', () => {
   });
 });
 
+describe('what an adversarial review found', () => {
+  it('a proxy setting that is not a URL: nothing is sent or retried, no create is left to settle', async () => {
+    await start();
+    const env = { HTTPS_PROXY: 'not a url' };
+    // A host that is not this machine, so the proxy setting applies (the address is never reached).
+    const remote = 'https://venice.test:1/api/v1';
+    const verify = await runStep('main', { inputs: { 'base-url': remote, 'api-key': emulator.inferenceKey }, env });
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(
+      '::error::GET /api_keys/rate_limits was not sent: the proxy setting (HTTPS_PROXY / HTTP_PROXY) cannot be used',
+    );
+    expect(verify.stdout.match(/-> not-sent/g)).toHaveLength(1);
+    const mint = await runStep('main', { inputs: mintInputs({ 'base-url': remote }), env });
+    expect(mint.code).toBe(1);
+    expect(mint.state.ledger).toBe('');
+    expect(emulator.received).toBe(0);
+  });
+
+  it('a key pasted into another input stays out of the log and the summary', async () => {
+    await start();
+    const result = await runStep('main', {
+      inputs: {
+        'base-url': emulator.url,
+        'api-key': emulator.inferenceKey,
+        'require-models': `venice-uncensored, ${emulator.adminKey}`,
+        'fail-on-invalid': 'false',
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.summary).toContain('cannot use the required model');
+    expect(result.summary).not.toContain(emulator.adminKey.slice('VENICE_ADMIN_KEY_'.length));
+    assertNoKeyLeaked(result, [emulator.adminKey, emulator.inferenceKey]);
+    expect(renderLog(result.stdout).masks).toContain(emulator.adminKey);
+  });
+
+  it('a handoff key that cannot be handed over, nor deleted at once, is left to the post step, which deletes it', async () => {
+    await start();
+    const unwritable = mkdtempSync(join(tmpdir(), 'venice-key-output-'));
+    emulator.inject({ status: 500 }, { method: 'DELETE', times: 1 });
+    const main = await runStep('main', {
+      inputs: mintInputs({ 'handoff-secret': 'h'.repeat(40), 'max-attempts': '1' }),
+      env: { GITHUB_OUTPUT: unwritable },
+    });
+    rmSync(unwritable, { recursive: true });
+    expect(main.code).toBe(1);
+    expect(main.state.ledger).toMatch(/"id":"[\w-]+"/);
+    const post = await runStep('post', { inputs: mintInputs(), state: main.state });
+    expect(post.code).toBe(0);
+    expect(emulator.requests('DELETE').map((entry) => entry.status)).toEqual([500, 200]);
+  });
+
+  it('SIGINT while a revoke: false key is being created: nobody will use it, so the post step deletes it', async () => {
+    await start();
+    emulator.inject({ delayMs: 500 }, { method: 'POST' });
+    const main = await runStep('main', {
+      inputs: mintInputs({ revoke: 'false' }),
+      onSpawn: (child) => void until(() => emulator.received > 0).then(() => child.kill('SIGINT')),
+    });
+    expect(main.code).toBe(1);
+    expect(main.stdout).toContain('::error::The job was cancelled while the key was being created; the post step revokes it.');
+    expect(main.outputs['api-key']).toBeUndefined();
+    const post = await runStep('post', { inputs: mintInputs({ revoke: 'false' }), state: main.state });
+    expect(post.code).toBe(0);
+    expect(emulator.requests('DELETE')).toHaveLength(1);
+  });
+
+  it('verify: a key Venice refuses with 403 is invalid, an answer like a 401, not a failure', async () => {
+    await start();
+    emulator.inject({ status: 403, body: { error: 'Forbidden' } }, { method: 'GET', path: '/api_keys/rate_limits' });
+    const result = await runStep('main', {
+      inputs: { 'base-url': emulator.url, 'api-key': emulator.inferenceKey, 'fail-on-invalid': 'false' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.outputs.valid).toBe('false');
+    expect(result.stdout).toContain('::warning::The key is not valid: Venice refused it (403: "Forbidden").');
+  });
+});
+
 describe('bursts', () => {
   it('30 jobs minting at once against a 3-second window of 20: all get keys, ≤ 1.5 POSTs per key, all deleted', async () => {
     await start();

@@ -125,22 +125,41 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * Each message the code raises or warns with: every string or template literal in the
- * arguments of `new Error(`, `new HandoffError(`, `warning(`, `logError(` and `fail(`
+ * arguments of `new Error(`, `new HandoffError(`, `new VeniceApiError(`, `warning(`, `logError(` and `fail(`
  * (both branches of a `?:` included), its placeholders written as `…`; a HandoffError's
  * kind and any literal too short to say anything are skipped.
  */
 function messageLiterals(source: string): string[] {
   const found = new Set<string>();
-  for (const call of source.matchAll(/(?:new Error|new HandoffError|\bwarning|\blogError|\bfail)\(/g)) {
+  for (const call of source.matchAll(/(?:new Error|new HandoffError|new VeniceApiError|\bwarning|\blogError|\bfail)\(/g)) {
     for (const text of literalsInCall(source, (call.index as number) + call[0].length)) {
-      const words = text
-        .split(/\$\{[^}]*\}/)
+      const words = withoutPlaceholders(text)
         .map((part) => part.trim())
         .join(' … ');
       if (words.replace(/[ …]/g, '').length >= 12 && !/^[a-z-]+$/.test(words)) found.add(words);
     }
   }
   return [...found];
+}
+
+/** The stretches of a template's text between its placeholders (which may nest). */
+function withoutPlaceholders(text: string): string[] {
+  const parts: string[] = [];
+  let part = '';
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '$' && text[i + 1] === '{') {
+      if (depth === 0) {
+        parts.push(part);
+        part = '';
+      }
+      depth++;
+      i++;
+    } else if (depth > 0 && text[i] === '{') depth++;
+    else if (depth > 0 && text[i] === '}') depth--;
+    else if (depth === 0) part += text[i];
+  }
+  return [...parts, part];
 }
 
 /** The literals among the arguments of a call whose `(` ends just before `at`. */

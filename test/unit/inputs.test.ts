@@ -249,6 +249,39 @@ describe('connection settings', () => {
   });
 });
 
+describe('what no request could carry', () => {
+  it('refuses a key an HTTP header cannot carry, without echoing it', () => {
+    for (const bad of [`${INFERENCE}\u201d`, `${INFERENCE} trailing`, `${INFERENCE}\nsecond-line`]) {
+      const found = problems({ 'api-key': bad });
+      expect(found).toEqual([expect.stringMatching(/^api-key: holds characters an HTTP header cannot carry/)]);
+      expect(found.join()).not.toContain('trailing');
+    }
+    expect(problems({ mode: 'mint', 'admin-key': `${ADMIN}\u2019s` })).toEqual([
+      expect.stringMatching(/^admin-key: holds characters an HTTP header cannot carry/),
+    ]);
+  });
+
+  it('refuses a base-url with a query or fragment, even an empty one, without echoing it', () => {
+    for (const url of ['https://gw.example/api/v1?', 'https://gw.example/api/v1#', 'https://gw.example/api/v1?token=s3cret']) {
+      const found = problems({ 'api-key': INFERENCE, 'base-url': url });
+      expect(found).toEqual([expect.stringMatching(/^base-url: has a query or a fragment/)]);
+      expect(found.join()).not.toContain('s3cret');
+    }
+  });
+
+  it('refuses an expires-at on a day that does not exist, rather than rolling it over', () => {
+    expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-02-30T10:00:00Z' })).toEqual([
+      "expires-at: '2030-02-30T10:00:00Z' names a day that does not exist. Use e.g. 2030-01-31T18:00:00Z.",
+    ]);
+  });
+
+  it('refuses the admin key in a receiving job', () => {
+    expect(problems({ handoff: 'vkh1.x', 'handoff-secret': 's'.repeat(40), 'admin-key': ADMIN, mode: 'receive' })).toEqual([
+      expect.stringMatching(/^admin-key: must not be given to mode 'receive'/),
+    ]);
+  });
+});
+
 describe('reading', () => {
   it('reads INPUT_ variables as the runner sets them: upper case, hyphens kept, trimmed', () => {
     expect(config({ 'api-key': `  ${INFERENCE}  `, mode: ' verify ' })).toMatchObject({ mode: 'verify', apiKey: INFERENCE });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/duration.ts';
-import { isOurs, keyName, MAX_DESCRIPTION, newNonce, parseKeyName, repoTag } from '../../src/naming.ts';
+import { isOurs, keyName, MAX_DESCRIPTION, newNonce, parseKeyName, repoTag, sameKeyName } from '../../src/naming.ts';
 import { keyTypeFromPrefix, redact } from '../../src/venice/keys.ts';
 import { backoffMs, retryDelayMs, serverRequestedWaitMs } from '../../src/venice/retry.ts';
 
@@ -74,6 +74,16 @@ describe('naming', () => {
     ]) {
       expect(parseKeyName(other), other).toBeUndefined();
     }
+  });
+
+  it('knows a key by its marker, run and nonce, whatever became of its label', () => {
+    const name = keyName(run, 'job', 'abcd1234', 'evals  ');
+    expect(sameKeyName(name, `${name.trimEnd()}`)).toBe(true);
+    expect(sameKeyName(name, keyName(run, 'job', 'abcd1234', 'another label'))).toBe(true);
+    expect(sameKeyName(name, keyName(run, 'job', 'abcd1235', 'evals'))).toBe(false);
+    expect(sameKeyName(name, keyName(run, 'keep', 'abcd1234', 'evals'))).toBe(false);
+    expect(sameKeyName(name, keyName({ ...run, runAttempt: '3' }, 'job', 'abcd1234', 'evals'))).toBe(false);
+    expect(sameKeyName('hand-made', 'hand-made')).toBe(false);
   });
 
   it("tells this action's INFERENCE keys for this repository (and run) from everything else", () => {
