@@ -1,6 +1,6 @@
 /** The Venice client against undici's MockAgent: retries, waits, timeouts, error mapping, redaction. */
 import { MockAgent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ClientOptions, VeniceClient } from '../../src/venice/client.ts';
 import { flattenDetails, VeniceApiError } from '../../src/venice/errors.ts';
 
@@ -291,5 +291,34 @@ describe('answers that are not what Venice gives', () => {
     expect(error.message).toMatch(/^POST \/api_keys was not sent: the request could not be built/);
     expect(error.message).not.toContain('break');
     expect(waits).toEqual([]);
+  });
+});
+
+describe('what a request may not do', () => {
+  it('follow a redirect: a 3xx is an answer that points at base-url', async () => {
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'GET' })
+      .reply(302, '', { headers: { location: `${ORIGIN}/elsewhere` } });
+    pool().intercept({ path: '/elsewhere', method: 'GET' }).reply(200, { data: [] }, json);
+    await expect(client({ maxAttempts: 1 }).listKeys()).rejects.toMatchObject({
+      status: 302,
+      message: expect.stringMatching(/redirects are not followed/),
+    });
+    expect(agent.pendingInterceptors()).toHaveLength(1);
+  });
+
+  it('read more than 1 MiB, even when the server does not say how long its answer is', async () => {
+    pool()
+      .intercept({ path: '/api/v1/api_keys', method: 'GET' })
+      .reply(200, `{"data":[],"x":"${'x'.repeat(1024 * 1024)}"}`);
+    await expect(client().listKeys()).rejects.toMatchObject({ kind: 'oversize', retryable: false });
+  });
+
+  it('outlive its timeout: each attempt is bounded by exactly timeout', async () => {
+    const timeouts = vi.spyOn(AbortSignal, 'timeout');
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] }, json);
+    await client({ timeoutMs: 1234 }).listKeys();
+    expect(timeouts).toHaveBeenCalledWith(1234);
+    timeouts.mockRestore();
   });
 });

@@ -388,6 +388,12 @@ describe('mode: prune', () => {
       expect(gh.log).toEqual([]);
     });
 
+    it('the API finds none of the runs (404 to a token that may not read them): the age rule, with one warning', async () => {
+      const gh = await startGitHub();
+      await pruneFallingBack({ 'github-token': gh.token }, gh, 'found none of the 3 run(s) asked about');
+      expect(gh.log.map((entry) => entry.status)).toEqual([404, 404, 404]);
+    });
+
     it('older-than moves the line; and with only keep-scoped keys nothing needs GitHub, so no warning', async () => {
       const gh = await startGitHub();
       const young = seed(ourName('222', 'keep', 'keep0001'), 20 * HOUR);

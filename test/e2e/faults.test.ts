@@ -404,7 +404,7 @@ describe('what an adversarial review found', () => {
     const unwritable = mkdtempSync(join(tmpdir(), 'venice-key-output-'));
     emulator.inject({ status: 500 }, { method: 'DELETE', times: 1 });
     const main = await runStep('main', {
-      inputs: mintInputs({ 'handoff-secret': 'h'.repeat(40), 'max-attempts': '1' }),
+      inputs: mintInputs({ 'handoff-secret': 'h'.repeat(40), 'max-attempts': '1', timeout: '10s' }),
       env: { GITHUB_OUTPUT: unwritable },
     });
     rmSync(unwritable, { recursive: true });
@@ -439,6 +439,58 @@ describe('what an adversarial review found', () => {
     expect(result.code).toBe(0);
     expect(result.outputs.valid).toBe('false');
     expect(result.stdout).toContain('::warning::The key is not valid: Venice refused it (403: "Forbidden").');
+  });
+});
+
+describe('promises a mutation pass found untested', () => {
+  it('the post step masks the admin key before anything else', async () => {
+    await start();
+    const { post } = await runJob({ inputs: mintInputs() });
+    expect(post.stdout.split('\n')[0]).toBe(`::add-mask::${emulator.adminKey}`);
+  });
+
+  it("a key of this very run under another name is not this job's: the post step does not delete it", async () => {
+    await start();
+    const other = emulator.addKey({ apiKeyType: 'INFERENCE', description: keyName(RUN, 'job', 'otherjob') });
+    const ledger = sealedLedger(emulator.adminKey, [{ name: keyName(RUN, 'job', 'abcdefgh'), sentAt: Date.now(), id: other.id }]);
+    const post = await runStep('post', { inputs: mintInputs(), state: { ledger } });
+    expect(post.code).toBe(1);
+    expect(post.stdout).toContain(`Key ${other.id} is not the key this job minted`);
+    expect(emulator.requests('DELETE')).toEqual([]);
+    emulator.removeKey(other.id);
+  });
+
+  it('a key that cannot be read before its revoke is revoked all the same, with one warning', async () => {
+    await start();
+    const main = await runStep('main', { inputs: mintInputs() });
+    const id = main.outputs['key-id'] as string;
+    emulator.inject({ status: 500 }, { method: 'GET', path: `/api_keys/${id}`, times: 100 });
+    const post = await runStep('post', { inputs: mintInputs({ 'max-attempts': '1', timeout: '10s' }), state: main.state });
+    expect(post.code).toBe(0);
+    expect(renderLog(post.stdout).annotations).toEqual([{ kind: 'warning', message: expect.stringMatching(/^Could not read key /) }]);
+  });
+
+  it('an unanswered create sent long ago is looked for once, not for another commit window', async () => {
+    await start();
+    const ledger = sealedLedger(emulator.adminKey, [{ name: keyName(RUN, 'job', 'lostlost'), sentAt: Date.now() - 60_000 }]);
+    const started = Date.now();
+    const post = await runStep('post', { inputs: mintInputs(), state: { ledger } });
+    expect(post.code).toBe(0);
+    expect(calls()).toEqual(['GET /api_keys 200']);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it('the post step does not wait past its retry budget for a DELETE Venice keeps refusing', async () => {
+    await start();
+    const main = await runStep('main', { inputs: mintInputs() });
+    emulator.inject({ status: 429, headers: { 'retry-after': '270' } }, { method: 'DELETE', path: '/api_keys', times: 100 });
+    const started = Date.now();
+    const post = await runStep('post', { inputs: mintInputs(), state: main.state });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(post.code).toBe(1);
+    expect(post.stdout).toContain('Could not revoke key');
+    emulator.clearFaults();
+    for (const key of emulator.mintedKeys()) emulator.removeKey(key.id);
   });
 });
 

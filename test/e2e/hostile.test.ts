@@ -125,7 +125,7 @@ describe('verify: a refusal from Venice is quoted, never obeyed', () => {
       path: '/api_keys/rate_limits',
       times: 10,
     });
-    const step = await runStep('main', { inputs: connection({ 'api-key': emulator.inferenceKey, 'max-attempts': '1' }) });
+    const step = await runStep('main', { inputs: connection({ 'api-key': emulator.inferenceKey, 'max-attempts': '1', timeout: '10s' }) });
     expect(step.code).toBe(1);
     expect(emulator.calls()).toEqual([`GET /api_keys/rate_limits ${status}`]);
     const log = checkLog(step);
@@ -156,7 +156,7 @@ describe('verify: a refusal from Venice is quoted, never obeyed', () => {
         { status, body: { error: `bad key ${secret}\n::stop-commands::x` } },
         { method: 'GET', path: '/api_keys/rate_limits' },
       );
-      const step = await runStep('main', { inputs: connection({ 'api-key': secret, 'max-attempts': '1' }) });
+      const step = await runStep('main', { inputs: connection({ 'api-key': secret, 'max-attempts': '1', timeout: '10s' }) });
       expect(step.code).toBe(1);
       assertNoKeyLeaked(step, [secret]);
       expect(step.stdout.split('\n').filter((line) => line.includes(secret))).toEqual([`::add-mask::${secret}`]);
@@ -469,12 +469,14 @@ describe('prune: only names this action gives are ours', () => {
 describe('the post step: a failed revoke is one ::error::, the server text quoted', () => {
   it.each(NAMED)('DELETE answered 500 %s for good', async (_name, hostile) => {
     await start();
-    const main = await runStep('main', { inputs: admin({ 'max-attempts': '1' }) });
+    // One attempt per request, so a generous timeout: a loaded machine must not add a retry's worth of noise.
+    const inputs = admin({ 'max-attempts': '1', timeout: '10s' });
+    const main = await runStep('main', { inputs });
     expect(main.code).toBe(0);
     const id = main.outputs['key-id'] as string;
     const apiKey = main.outputs['api-key'] as string;
     emulator.inject({ status: 500, body: { error: hostile } }, { method: 'DELETE', path: '/api_keys', times: 100 });
-    const post = await runStep('post', { inputs: admin({ 'max-attempts': '1' }), state: main.state });
+    const post = await runStep('post', { inputs, state: main.state });
     expect(post.code).toBe(1);
     expect(emulator.calls()).toEqual(['POST /api_keys 200', `GET /api_keys/${id} 200`, 'DELETE /api_keys 500', 'GET /api_keys 200']);
     const log = checkLog(post, [apiKey]);
@@ -563,8 +565,8 @@ describe('decide by state, not by words', () => {
     const key = emulator.addKey({ apiKeyType: 'INFERENCE', description: keyName(RUN, 'run', '77777777') });
     emulator.inject({ status: 500 }, { method: 'DELETE', path: '/api_keys', times: 100 });
     for (const inputs of [
-      admin({ mode: 'revoke', 'max-attempts': '1' }),
-      admin({ mode: 'revoke', 'max-attempts': '1', 'key-id': key.id }),
+      admin({ mode: 'revoke', 'max-attempts': '1', timeout: '10s' }),
+      admin({ mode: 'revoke', 'max-attempts': '1', timeout: '10s', 'key-id': key.id }),
     ]) {
       const step = await runStep('main', { inputs });
       expect(step.code).toBe(1);

@@ -118,6 +118,11 @@ describe('job summary', () => {
     expect(summary).not.toMatch(/\n\s*\n/);
   });
 
+  it("escapes a link's address as well as its text", () => {
+    const cell = link('x', 'https://h/"><img src=x>') as { html: string };
+    expect(cell.html).not.toContain('"><img');
+  });
+
   it('warns instead of failing when the summary cannot be written', async () => {
     process.env.GITHUB_STEP_SUMMARY = dir; // a directory: writing fails
     await writeSummary('t', ['a'], []);
@@ -162,5 +167,17 @@ describe('the ledger handed to the post step', () => {
     expect(Ledger.load(ADMIN, run, '{"entries":[{"id":"victim"}],"mac":"00"}').kind).toBe('forged');
     expect(Ledger.load(ADMIN, run, 'not json').kind).toBe('forged');
     expect(Ledger.load(ADMIN, run, '').kind).toBe('none');
+  });
+
+  it('refuses a ledger sealed with an empty admin key, which anyone could forge', () => {
+    process.env.GITHUB_STATE = fileFor('state');
+    Ledger.create('', run).sending('name-1', 1);
+    expect(Ledger.load('', run, written()).kind).toBe('forged');
+  });
+
+  it('refuses to save without GITHUB_STATE, printing nothing (no stdout fallback)', () => {
+    delete process.env.GITHUB_STATE;
+    expect(() => Ledger.create(ADMIN, run).sending('name-1', 1)).toThrow(/GITHUB_STATE is not set/);
+    expect(printed).toBe('');
   });
 });

@@ -1,6 +1,7 @@
 /** Sealing a key for the later jobs of a run, and every way opening it must fail. */
 import { describe, expect, it } from 'vitest';
 import { HandoffError, open, seal } from '../../src/handoff.ts';
+import { repoTag } from '../../src/naming.ts';
 
 const run = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 const SECRET = 'a-handoff-secret-of-at-least-32-characters';
@@ -78,5 +79,18 @@ describe('handoff', () => {
       expect(failure(() => open(edited, SECRET, run, NOW)).reason, `position ${at}`).toBe('tampered');
     }
     expect(changed).toBeGreaterThan(200);
+  });
+
+  it('is bound to the repository itself, not only to its 8-character tag', () => {
+    // Two repositories whose tags collide: the tag check passes, the cipher key does not.
+    const [first, second] = ['octo-org/r56219', 'octo-org/r79104'];
+    expect(repoTag(first)).toBe(repoTag(second));
+    const sealed = seal(KEY, SECRET, { ...run, repository: first });
+    expect(failure(() => open(sealed, SECRET, { ...run, repository: second }, NOW)).reason).not.toBe('other-repository');
+  });
+
+  it('refuses a key at the very moment it expires', () => {
+    const sealed = seal(KEY, SECRET, run);
+    expect(failure(() => open(sealed, SECRET, run, Date.parse(KEY.expiresAt))).reason).toBe('expired');
   });
 });

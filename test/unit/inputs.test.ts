@@ -99,6 +99,9 @@ describe('mint', () => {
     expect(problems({ 'admin-key': ADMIN, 'expires-at': '2029-12-31T23:00:00Z' })).toEqual([
       expect.stringMatching(/^expires-at: '2029-12-31T23:00:00Z' must be between 1m and 30d from now/),
     ]);
+    expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-01-31T00:00:01Z' })).toEqual([
+      expect.stringMatching(/^expires-at: '2030-01-31T00:00:01Z' must be between 1m and 30d from now/),
+    ]);
     expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-01-02' })).toEqual([
       expect.stringMatching(/not an ISO 8601 time with a zone/),
     ]);
@@ -241,6 +244,13 @@ describe('connection settings', () => {
     expect(problems({ 'api-key': INFERENCE, timeout: '0s', 'max-attempts': '0' })).toEqual([
       "timeout: '0s' is out of range: it must be at least 1s and at most 10m.",
       "max-attempts: '0' must be a whole number from 1 to 10.",
+    ]);
+  });
+
+  it('reports every problem at once, an input given to the wrong mode among them', () => {
+    expect(problems({ mode: 'mint', 'admin-key': ADMIN, handoff: 'vkh1.x', ttl: 'soon' }).map((problem) => problem.split(':')[0])).toEqual([
+      'handoff',
+      'ttl',
     ]);
   });
 

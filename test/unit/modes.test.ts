@@ -81,6 +81,10 @@ describe('prune decisions', () => {
     ]);
   });
 
+  it('"older than" is strict: a key exactly older-than old stays', () => {
+    expect(decide([key('1', 'keep', 6)], 6 * HOUR, now)[0]?.remove).toBe(false);
+  });
+
   it('skips anything it did not name', () => {
     expect(decide([{ ...key('1', 'job', 9), description: 'hand-made' }], 0, now)).toEqual([]);
   });
