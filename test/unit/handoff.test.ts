@@ -5,7 +5,7 @@ import { repoTag } from '../../src/naming.ts';
 
 const run = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 const SECRET = 'a-handoff-secret-of-at-least-32-characters';
-const KEY = { apiKey: 'VENICE_INFERENCE_KEY_handoffhandoffhandoff', id: 'key-1', expiresAt: '2030-01-01T00:00:00.000Z' };
+const KEY = { apiKey: 'VENICE_INFERENCE_KEY_fake-for-tests-only', id: 'key-1', expiresAt: '2030-01-01T00:00:00.000Z' };
 const NOW = Date.parse('2029-12-31T00:00:00Z');
 
 function failure(work: () => unknown): HandoffError {
