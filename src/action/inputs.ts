@@ -316,11 +316,7 @@ export function secretInputs(): string[] {
 export function parseInputs(now: Date = new Date()): ParseResult {
   const inputs = new Inputs();
   const mode = resolveMode(inputs);
-  const connection: Connection = {
-    baseUrl: inputs.get('base-url') ?? new URL(DEFAULT_BASE_URL),
-    timeoutMs: inputs.get('timeout') ?? 30_000,
-    maxAttempts: inputs.get('max-attempts') ?? 5,
-  };
+  const connection = connectionFrom(inputs);
   if (!mode) return { ok: false, problems: inputs.problems, warnings: inputs.warnings };
   checkUnused(inputs, mode);
 
@@ -332,12 +328,16 @@ export function parseInputs(now: Date = new Date()): ParseResult {
 /** Only the connection settings, for the post step (main validated everything before any key existed). */
 export function parseConnection(): { connection: Connection; problems: InputProblem[] } {
   const inputs = new Inputs();
-  const connection: Connection = {
+  return { connection: connectionFrom(inputs), problems: inputs.problems };
+}
+
+/** The settings every request shares, with action.yml's defaults. */
+function connectionFrom(inputs: Inputs): Connection {
+  return {
     baseUrl: inputs.get('base-url') ?? new URL(DEFAULT_BASE_URL),
     timeoutMs: inputs.get('timeout') ?? 30_000,
     maxAttempts: inputs.get('max-attempts') ?? 5,
   };
-  return { connection, problems: inputs.problems };
 }
 
 function resolveMode(inputs: Inputs): Mode | undefined {

@@ -220,36 +220,20 @@ describe('a leg refuses a handoff it cannot open, naming the cause', () => {
     // base64url: characters 0-20 are the salt, 22-31 the check, 32-47 the IV, the last 11 the
     // checksum. A changed character is tampering wherever it is, and the right secret must not
     // be blamed for it.
-    {
-      name: 'one character of the salt changed',
-      handoff: () => flip(minted.handoff, payloadStart(minted.handoff) + 5),
+    ...(
+      [
+        ['salt', (handoff: string) => payloadStart(handoff) + 5],
+        ['check value', (handoff: string) => payloadStart(handoff) + 25],
+        ['sealed IV', (handoff: string) => payloadStart(handoff) + 40],
+        ['ciphertext', (handoff: string) => payloadStart(handoff) + 70],
+        ['tag', (handoff: string) => handoff.length - 16],
+        ['checksum', (handoff: string) => handoff.length - 5],
+      ] as const
+    ).map(([part, at]) => ({
+      name: `one character of the ${part} changed`,
+      handoff: () => flip(minted.handoff, at(minted.handoff)),
       message: () => "Input 'handoff' has been altered: its checksum does not match.",
-    },
-    {
-      name: 'one character of the check value changed',
-      handoff: () => flip(minted.handoff, payloadStart(minted.handoff) + 25),
-      message: () => "Input 'handoff' has been altered: its checksum does not match.",
-    },
-    {
-      name: 'one character of the sealed IV changed',
-      handoff: () => flip(minted.handoff, payloadStart(minted.handoff) + 40),
-      message: () => "Input 'handoff' has been altered: its checksum does not match.",
-    },
-    {
-      name: 'one character of the ciphertext changed',
-      handoff: () => flip(minted.handoff, payloadStart(minted.handoff) + 70),
-      message: () => "Input 'handoff' has been altered: its checksum does not match.",
-    },
-    {
-      name: 'one character of the tag changed',
-      handoff: () => flip(minted.handoff, minted.handoff.length - 16),
-      message: () => "Input 'handoff' has been altered: its checksum does not match.",
-    },
-    {
-      name: 'one character of the checksum changed',
-      handoff: () => flip(minted.handoff, minted.handoff.length - 5),
-      message: () => "Input 'handoff' has been altered: its checksum does not match.",
-    },
+    })),
     {
       name: 'the run id in the clear changed to this run',
       handoff: () => minted.handoff.replace(`.${RUN.runId}.`, '.1234567891.'),
