@@ -3,47 +3,19 @@
  * per mode) shared by the main and post steps, and the two launchers action.yml names.
  * `npm run bundle` must reproduce the committed dist/ byte for byte.
  */
-import fs, { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
+import { markSideEffectFree } from './side-effect-free.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 
-/**
- * Webpack (inside ncc) drops an unused import only from a package whose package.json says
- * `"sideEffects": false`. @actions/core imports @actions/http-client (all of undici) for
- * OIDC and @actions/exec for platform details; @actions/github builds Octokit when its
- * context is imported. Neither says so, and ncc takes no webpack configuration, so
- * webpack is shown that field in what it reads of these two package.json files while
- * this script runs. Nothing on disk changes. ncc's bundled graceful-fs copies
- * fs.readFile when ncc loads, so this is installed before ncc is required.
- */
-const SIDE_EFFECT_FREE = new Set(['@actions/core', '@actions/github']);
-const marked = new Set<string>();
-const readFile = fs.readFile as (...args: unknown[]) => void;
-type Callback = (error: NodeJS.ErrnoException | null, data?: string | Buffer) => void;
-fs.readFile = ((path: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
-  const callback = rest.pop() as Callback;
-  if (typeof path !== 'string' || basename(path) !== 'package.json') return readFile(path, ...rest, callback);
-  readFile(path, ...rest, (error: NodeJS.ErrnoException | null, data?: string | Buffer) => {
-    if (error || data === undefined) return callback(error, data);
-    let manifest: { name?: unknown; sideEffects?: unknown };
-    try {
-      manifest = JSON.parse(String(data));
-    } catch {
-      return callback(null, data);
-    }
-    if (typeof manifest.name !== 'string' || !SIDE_EFFECT_FREE.has(manifest.name) || manifest.sideEffects !== undefined) {
-      return callback(null, data);
-    }
-    marked.add(manifest.name);
-    const text = JSON.stringify({ ...manifest, sideEffects: false });
-    callback(null, typeof data === 'string' ? text : Buffer.from(text));
-  });
-}) as typeof fs.readFile;
+// Installed before ncc is required: see the file for why.
+const SIDE_EFFECT_FREE = ['@actions/core', '@actions/github'];
+const { marked } = markSideEffectFree(SIDE_EFFECT_FREE);
 
 const ncc = createRequire(import.meta.url)('@vercel/ncc');
 const { code, assets } = await ncc(join(root, 'src/index.ts'), {

@@ -1,4 +1,4 @@
-import { LEDGER_STATE } from './action/state-name.js';
+import { LEDGER_STATE } from './runner/state-name.js';
 
 /**
  * The bundle's entry. `dist/main.js` and `dist/post.js` call these; everything else is

@@ -1,10 +1,12 @@
 import * as core from '@actions/core';
-import { veniceClient } from './action/client.js';
-import { runIdentity } from './action/context.js';
-import { parseConnection } from './action/inputs.js';
-import { Ledger } from './action/ledger.js';
-import { fail, mask, warning } from './action/log.js';
-import { settle } from './modes/settle.js';
+import { Ledger } from './lifecycle/ledger.js';
+import { settle } from './lifecycle/settle.js';
+import { describeFailure } from './modes/failures.js';
+import { parseShared } from './modes/index.js';
+import { connectionOf } from './modes/shared-inputs.js';
+import { runIdentity } from './runner/context.js';
+import { fail, mask, warning } from './runner/log.js';
+import { veniceClient } from './runner/venice-client.js';
 
 /** The runner's cleanup window after a cancel is about 5 minutes; leave room inside it. */
 const POST_RETRY_BUDGET_MS = 4 * 60_000;
@@ -19,16 +21,18 @@ export async function run(): Promise<void> {
     if (loaded.kind === 'none') return;
     if (loaded.kind === 'forged') {
       warning(
-        "The post step was handed state that this action's main step did not write (an earlier step may have set STATE_ variables through GITHUB_ENV); it deletes nothing.",
+        "The post step was handed state that this action's main step did not write (an earlier step may have " +
+          'set STATE_ variables through GITHUB_ENV); it deletes nothing.',
       );
       return;
     }
     // Main validated every input before any key existed; only the connection matters here.
-    const { connection, problems } = parseConnection();
+    const { values, problems } = parseShared();
     if (problems.length > 0) throw new Error(problems.map((p) => `Input '${p.input}' ${p.message}`).join(' '));
+    const connection = connectionOf(values);
     const client = veniceClient(connection, adminKey, { retryBudgetMs: POST_RETRY_BUDGET_MS });
     await settle(loaded.ledger.entries, client, identity, connection.timeoutMs);
   } catch (problem) {
-    fail(problem);
+    fail(describeFailure(problem));
   }
 }

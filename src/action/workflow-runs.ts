@@ -1,5 +1,5 @@
+import { debug, messageOf } from '../runner/log.js';
 import { quoteServerText } from '../venice/errors.js';
-import { debug, messageOf } from './log.js';
 
 /**
  * Whether workflow runs have finished, from the GitHub API through @actions/github's

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { httpError, transportError, VeniceApiError } from './errors.js';
 import { redact } from './keys.js';
 import { retryDelayMs } from './retry.js';
@@ -21,6 +22,9 @@ export interface ClientOptions {
   now?: () => number;
 }
 
+/** Where requests go and how long each may take: what the workflow configures. */
+export type Connection = Pick<ClientOptions, 'baseUrl' | 'timeoutMs' | 'maxAttempts'>;
+
 interface Call {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
@@ -32,8 +36,6 @@ interface Call {
 
 /** Venice's cap on active (unexpired) keys per account. */
 export const ACTIVE_KEY_CAP = 500;
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** HTTPS anywhere, or plain HTTP to this machine's loopback interface (an emulator). */
 export function isSecureOrigin(url: URL): boolean {

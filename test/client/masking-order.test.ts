@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { seal } from '../../src/handoff.ts';
-import { mint } from '../../src/modes/mint.ts';
-import { receive } from '../../src/modes/receive.ts';
+import { seal } from '../../src/lifecycle/handoff.ts';
+import { mint } from '../../src/modes/mint/run.ts';
+import { receive } from '../../src/modes/receive/run.ts';
 import { VeniceClient } from '../../src/venice/client.ts';
 
 const ORIGIN = 'https://api.venice.test';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { parseFileCommands } from '../../emulator/fake-runner.ts';
-import type { MintConfig } from '../../src/action/inputs.ts';
-import { Ledger } from '../../src/action/ledger.ts';
-import { mint } from '../../src/modes/mint.ts';
+import { Ledger } from '../../src/lifecycle/ledger.ts';
+import type { MintConfig } from '../../src/modes/index.ts';
+import { mint } from '../../src/modes/mint/run.ts';
 import { VeniceClient } from '../../src/venice/client.ts';
 
 const ORIGIN = 'https://api.venice.test';

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { type MintConfig, parseInputs } from '../../src/action/inputs.ts';
-import { createBody } from '../../src/modes/mint.ts';
+import { type MintConfig, parseInputs } from '../../src/modes/index.ts';
+import { createBody } from '../../src/modes/mint/run.ts';
 import { checkRequest, checkResponse, SPEC_PATH, specAvailable } from '../helpers/openapi.ts';
 
 if (!specAvailable) {

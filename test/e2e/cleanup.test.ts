@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderLog, runStep, type StepOptions, type StepResult } from '../../emulator/fake-runner.ts';
 import { GitHubApiEmulator, type RunStatus } from '../../emulator/github-api.ts';
 import { type KeyType, VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { keyName, repoTag, type Scope } from '../../src/naming.ts';
+import { keyName, repoTag, type Scope } from '../../src/lifecycle/naming.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { RUN } from '../helpers/ledger.ts';
 

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderLog, runJob, runStep } from '../../emulator/fake-runner.ts';
 import { runBurst } from '../../emulator/scenarios.ts';
 import { type EmulatorOptions, VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { keyName } from '../../src/naming.ts';
+import { keyName } from '../../src/lifecycle/naming.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { RUN, sealedLedger } from '../helpers/ledger.ts';
 

@@ -7,9 +7,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderLog, runJob, runStep, type StepOptions, type StepResult } from '../../emulator/fake-runner.ts';
 import { newSecret, VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { summaryText } from '../../src/action/summary.ts';
-import { seal } from '../../src/handoff.ts';
-import { repoTag } from '../../src/naming.ts';
+import { seal } from '../../src/lifecycle/handoff.ts';
+import { repoTag } from '../../src/lifecycle/naming.ts';
+import { summaryText } from '../../src/runner/summary.ts';
 import { assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };

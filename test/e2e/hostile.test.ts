@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Annotation, renderLog, runJob, runStep, type StepResult } from '../../emulator/fake-runner.ts';
 import { type EmulatorOptions, type StoredKey, VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { keyName } from '../../src/naming.ts';
+import { keyName } from '../../src/lifecycle/naming.ts';
 import { assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { RUN } from '../helpers/ledger.ts';
 
@@ -246,7 +246,8 @@ describe('mint: the key stays masked whatever the server says', () => {
     emulator.inject({ garble: { status: 200, text: hostile } }, { method: 'POST', path: '/api_keys' });
     const { main, post } = await runJob({ inputs: admin() });
     expect(main.code).toBe(1);
-    expect(emulator.calls()).toEqual(['POST /api_keys 200', 'GET /api_keys 200', 'DELETE /api_keys 200']);
+    // One create, and its key found by name and deleted; how often the post step looks again depends on the clock.
+    expect(emulator.calls().filter((call) => !call.startsWith('GET'))).toEqual(['POST /api_keys 200', 'DELETE /api_keys 200']);
     const log = checkLog(main);
     expect(log.annotations).toEqual([
       { kind: 'error', message: `POST /api_keys: the answer (200) is not JSON (${hostile.length} characters); check base-url.` },

@@ -5,8 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runJob, runStep } from '../../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { summaryText } from '../../src/action/summary.ts';
-import { keyName, repoTag } from '../../src/naming.ts';
+import { keyName, repoTag } from '../../src/lifecycle/naming.ts';
+import { summaryText } from '../../src/runner/summary.ts';
 import { assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { sealedLedger } from '../helpers/ledger.ts';
 

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runJob, runStep, type StepResult } from '../../emulator/fake-runner.ts';
 import { GitHubApiEmulator } from '../../emulator/github-api.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { keyName } from '../../src/naming.ts';
+import { keyName } from '../../src/lifecycle/naming.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { RUN } from '../helpers/ledger.ts';
 

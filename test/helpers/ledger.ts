@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFileCommands } from '../../emulator/fake-runner.ts';
-import { Ledger, type LedgerEntry } from '../../src/action/ledger.ts';
-import type { RunIdentity } from '../../src/naming.ts';
+import { Ledger, type LedgerEntry } from '../../src/lifecycle/ledger.ts';
+import type { RunIdentity } from '../../src/lifecycle/naming.ts';
 
 export const RUN: RunIdentity = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 

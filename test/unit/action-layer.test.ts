@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseFileCommands, renderLog } from '../../emulator/fake-runner.ts';
-import { Ledger } from '../../src/action/ledger.ts';
-import * as log from '../../src/action/log.ts';
-import { exportVariable, setOutput } from '../../src/action/outputs.ts';
-import { link, summaryText, writeSummary } from '../../src/action/summary.ts';
+import { Ledger } from '../../src/lifecycle/ledger.ts';
+import * as log from '../../src/runner/log.ts';
+import { exportVariable, setOutput } from '../../src/runner/outputs.ts';
+import { link, summaryText, writeSummary } from '../../src/runner/summary.ts';
 
 let dir: string;
 let printed: string;

@@ -166,14 +166,18 @@ function withoutPlaceholders(text: string): string[] {
 function literalsInCall(source: string, at: number): string[] {
   const literals: string[] = [];
   let depth = 1;
+  let lastEnd = -1;
   for (let i = at; i < source.length && depth > 0; i++) {
     const char = source[i] as string;
     if (char === '(') depth++;
     else if (char === ')') depth--;
     else if (char === "'" || char === '"' || char === '`') {
       const { text, end } = literal(source, i + 1, char);
-      literals.push(text);
+      // 'a' + 'b': one message written over two lines.
+      if (lastEnd >= 0 && /^\s*\+\s*$/.test(source.slice(lastEnd + 1, i))) literals.push(`${literals.pop()}${text}`);
+      else literals.push(text);
       i = end;
+      lastEnd = end;
     }
   }
   return literals;

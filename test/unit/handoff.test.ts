@@ -1,7 +1,8 @@
 /** Sealing a key for the later jobs of a run, and every way opening it must fail. */
 import { describe, expect, it } from 'vitest';
-import { HandoffError, open, seal } from '../../src/handoff.ts';
-import { repoTag } from '../../src/naming.ts';
+import { HandoffError, open, seal } from '../../src/lifecycle/handoff.ts';
+import { describeFailure } from '../../src/modes/failures.ts';
+import { repoTag } from '../../src/lifecycle/naming.ts';
 
 const run = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 const SECRET = 'a-handoff-secret-of-at-least-32-characters';
@@ -61,8 +62,8 @@ describe('handoff', () => {
     for (const [name, work, reason, message] of cases) {
       const error = failure(work);
       expect(error.reason, name).toBe(reason);
-      expect(error.message, name).toMatch(message);
-      expect(error.message, name).not.toContain(KEY.apiKey);
+      expect(describeFailure(error), name).toMatch(message);
+      expect(describeFailure(error), name).not.toContain(KEY.apiKey);
     }
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Config, type MintConfig, parseInputs, type VerifyConfig } from '../../src/action/inputs.ts';
+import { type Config, type MintConfig, parseInputs, type VerifyConfig } from '../../src/modes/index.ts';
 import { isSecureOrigin } from '../../src/venice/client.ts';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');

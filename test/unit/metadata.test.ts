@@ -6,7 +6,7 @@ import { validateAction } from '@action-validator/core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { withTables } from '../../scripts/docs.ts';
-import { INPUTS } from '../../src/action/inputs.ts';
+import { INPUTS } from '../../src/modes/index.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const actionYml = readFileSync(join(root, 'action.yml'), 'utf8');
@@ -43,7 +43,7 @@ describe('action.yml', () => {
 
   it('marks as defaulted exactly the inputs action.yml gives a default', () => {
     for (const [name, input] of Object.entries(INPUTS)) {
-      expect(Boolean((input as { defaulted?: boolean }).defaulted), name).toBe(action.inputs[name]?.default !== undefined);
+      expect(Boolean(input.setByAction), name).toBe(action.inputs[name]?.default !== undefined);
     }
   });
 

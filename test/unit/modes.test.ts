@@ -1,11 +1,12 @@
 /** The pure decisions of the modes: what a create sends, what prune picks, what verify accepts, what spend adds up to. */
 import { describe, expect, it } from 'vitest';
-import type { MintConfig, VerifyConfig } from '../../src/action/inputs.ts';
-import { spentTotals } from '../../src/modes/deletion.ts';
-import { createBody } from '../../src/modes/mint.ts';
-import { decide } from '../../src/modes/prune.ts';
-import { judge } from '../../src/modes/verify.ts';
-import { keyName } from '../../src/naming.ts';
+import { removedKeys } from '../../src/lifecycle/deletion.ts';
+import { keyName } from '../../src/lifecycle/naming.ts';
+import { spentTotals } from '../../src/lifecycle/spend.ts';
+import type { MintConfig, VerifyConfig } from '../../src/modes/index.ts';
+import { createBody } from '../../src/modes/mint/run.ts';
+import { decide } from '../../src/modes/prune/run.ts';
+import { judge } from '../../src/modes/verify/run.ts';
 import type { VeniceClient } from '../../src/venice/client.ts';
 import type { ListedKey, RateLimits } from '../../src/venice/types.ts';
 
@@ -124,12 +125,14 @@ describe('spend totals', () => {
 
   it('adds what the deleted keys spent, without float noise, and nothing for keys not deleted', () => {
     expect(
-      spentTotals([
-        { key: listed('0.1000', '0.2000'), outcome: 'deleted' },
-        { key: listed('0.2000', '0.0001'), outcome: 'deleted' },
-        { key: listed('5.0000', '5.0000'), outcome: 'failed' },
-        { key: listed('7.0000', '7.0000'), outcome: 'already-gone' },
-      ]),
+      spentTotals(
+        removedKeys([
+          { key: listed('0.1000', '0.2000'), outcome: 'deleted' },
+          { key: listed('0.2000', '0.0001'), outcome: 'deleted' },
+          { key: listed('5.0000', '5.0000'), outcome: 'failed' },
+          { key: listed('7.0000', '7.0000'), outcome: 'already-gone' },
+        ]),
+      ),
     ).toEqual({ usd: '0.3', diem: '0.2001' });
     expect(spentTotals([])).toEqual({ usd: '0', diem: '0' });
   });

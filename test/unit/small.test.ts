@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/duration.ts';
-import { isOurs, keyName, MAX_DESCRIPTION, newNonce, parseKeyName, repoTag, sameKeyName } from '../../src/naming.ts';
+import { isOurs, keyName, MAX_DESCRIPTION, newNonce, parseKeyName, repoTag, sameKeyName } from '../../src/lifecycle/naming.ts';
 import { keyTypeFromPrefix, redact } from '../../src/venice/keys.ts';
 import { backoffMs, retryDelayMs, serverRequestedWaitMs } from '../../src/venice/retry.ts';
 

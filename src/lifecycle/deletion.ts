@@ -1,31 +1,9 @@
-import { info, error as logError, messageOf } from '../action/log.js';
-import { sameKeyName } from '../naming.js';
+import { info, error as logError, messageOf } from '../runner/log.js';
 import type { VeniceClient } from '../venice/client.js';
 import type { ListedKey } from '../venice/types.js';
 import { explainAdminKeyError } from './admin-key.js';
-
-/** What a key spent, as Venice reports it: the trailing seven days, accounted with some delay. */
-export interface Spend {
-  usd: number;
-  diem: number;
-  lastUsedAt: string | null;
-}
-
-export function spendOf(key: ListedKey): Spend | undefined {
-  const usage = key.usage?.trailingSevenDays;
-  const usd = Number(usage?.usd);
-  const diem = Number(usage?.diem);
-  if (!usage || !Number.isFinite(usd) || !Number.isFinite(diem)) return undefined;
-  return { usd, diem, lastUsedAt: key.lastUsedAt ?? null };
-}
-
-/** An amount as outputs and summaries show it: at most four decimals, no float noise. */
-export function formatAmount(value: number): string {
-  return String(Number(value.toFixed(4)));
-}
-
-export const SPEND_NOTE =
-  'Spend is what Venice reports for each key over the trailing seven days; Venice accounts usage with a delay, so the latest calls may not be counted yet.';
+import { sameKeyName } from './naming.js';
+import { formatAmount, spendOf } from './spend.js';
 
 export interface Removal {
   key: ListedKey;
@@ -62,16 +40,9 @@ export async function deleteKeys(client: VeniceClient, keys: readonly ListedKey[
   return removals;
 }
 
-/** Totals over the keys that were (or, in a dry run, would be) deleted, as output strings. */
-export function spentTotals(removals: readonly Removal[]): { usd: string; diem: string } {
-  let usd = 0;
-  let diem = 0;
-  for (const { key, outcome } of removals) {
-    const spend = outcome === 'deleted' || outcome === 'would-delete' ? spendOf(key) : undefined;
-    usd += spend?.usd ?? 0;
-    diem += spend?.diem ?? 0;
-  }
-  return { usd: formatAmount(usd), diem: formatAmount(diem) };
+/** The keys that were (or, in a dry run, would be) deleted. */
+export function removedKeys(removals: readonly Removal[]): ListedKey[] {
+  return removals.filter(({ outcome }) => outcome === 'deleted' || outcome === 'would-delete').map(({ key }) => key);
 }
 
 /** Prints each failure and fails the step when there is any. */

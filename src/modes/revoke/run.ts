@@ -1,13 +1,14 @@
-import { runUrl } from '../action/context.js';
-import type { RevokeConfig } from '../action/inputs.js';
-import { info } from '../action/log.js';
-import { setOutput } from '../action/outputs.js';
-import { link, writeSummary } from '../action/summary.js';
-import { isOurs, parseKeyName, type RunIdentity } from '../naming.js';
-import type { VeniceClient } from '../venice/client.js';
-import type { ListedKey } from '../venice/types.js';
-import { explainAdminKeyError } from './admin-key.js';
-import { deleteKeys, formatAmount, type Removal, SPEND_NOTE, spendOf, spentTotals, throwOnFailures, VERDICT } from './deletion.js';
+import { explainAdminKeyError } from '../../lifecycle/admin-key.js';
+import { deleteKeys, type Removal, removedKeys, throwOnFailures, VERDICT } from '../../lifecycle/deletion.js';
+import { isOurs, parseKeyName, type RunIdentity } from '../../lifecycle/naming.js';
+import { SPEND_HEADERS, SPEND_NOTE, spendCells, spentTotals } from '../../lifecycle/spend.js';
+import { runUrl } from '../../runner/context.js';
+import { info } from '../../runner/log.js';
+import { setOutput } from '../../runner/outputs.js';
+import { link, writeSummary } from '../../runner/summary.js';
+import type { VeniceClient } from '../../venice/client.js';
+import type { ListedKey } from '../../venice/types.js';
+import type { RevokeConfig } from './index.js';
 
 /**
  * Without `key-id`: deletes every key this workflow run minted (any job, any attempt).
@@ -32,7 +33,8 @@ export async function revoke(config: RevokeConfig, client: VeniceClient, run: Ru
         refused.push({
           id,
           error: new Error(
-            "it is not a key this action minted for this repository, so this action does not delete it. Delete it in Venice's API settings if you mean to.",
+            'it is not a key this action minted for this repository, so this action does not delete it. Delete ' +
+              "it in Venice's API settings if you mean to.",
           ),
         });
       } else targets.push(key);
@@ -41,13 +43,13 @@ export async function revoke(config: RevokeConfig, client: VeniceClient, run: Ru
 
   const removals = await deleteKeys(client, targets);
   const deleted = removals.filter((removal) => removal.outcome === 'deleted');
-  const spent = spentTotals(removals);
+  const spent = spentTotals(removedKeys(removals));
   setOutput('revoked', String(deleted.length));
   setOutput('spent-usd', spent.usd);
   setOutput('spent-diem', spent.diem);
   await writeSummary(
     config.keyIds.length === 0 ? `Venice keys of run ${run.runId} revoked` : 'Venice keys revoked',
-    ['Key id', 'Name', 'Run', 'Spent USD', 'Spent DIEM', 'Last used', 'Result'],
+    ['Key id', 'Name', 'Run', ...SPEND_HEADERS, 'Result'],
     [
       ...removals.map((removal) => spendRow(removal, run)),
       ...refused.map(({ id }) => [id, '', '', '', '', '', 'refused: not minted by this action for this repository']),
@@ -60,15 +62,12 @@ export async function revoke(config: RevokeConfig, client: VeniceClient, run: Ru
 
 /** One row of a cleanup summary: the key, its run (linked), what it spent, and what became of it. */
 function spendRow(removal: Removal, run: RunIdentity) {
-  const spend = spendOf(removal.key);
   const name = parseKeyName(removal.key.description);
   return [
     removal.key.id,
     removal.key.description ?? '',
     name ? link(`${name.runId}.${name.runAttempt}`, runUrl(run.repository, name.runId)) : '',
-    spend ? formatAmount(spend.usd) : 'unknown',
-    spend ? formatAmount(spend.diem) : 'unknown',
-    spend?.lastUsedAt ?? 'never',
+    ...spendCells(removal.key),
     VERDICT[removal.outcome],
   ];
 }

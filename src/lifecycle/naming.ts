@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { RunIdentity } from '../runner/context.js';
+
+export type { RunIdentity };
 
 /**
  * Every key this action mints is named
@@ -15,13 +18,10 @@ export const SCOPES = ['job', 'keep', 'run'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 // No `s` flag and no control characters: a name never spans lines.
-const PATTERN = /^venice-key:([0-9a-f]{8}):(\d{1,20})\.(\d{1,4}):(job|keep|run):([0-9a-z]{8})(?: ([^\p{Cc}\u2028\u2029]*))?$/u;
-
-export interface RunIdentity {
-  repository: string;
-  runId: string;
-  runAttempt: string;
-}
+const PATTERN = new RegExp(
+  `^${MARKER}:([0-9a-f]{8}):(\\d{1,20})\\.(\\d{1,4}):(${SCOPES.join('|')}):([0-9a-z]{8})(?: ([^\\p{Cc}\\u2028\\u2029]*))?$`,
+  'u',
+);
 
 export interface KeyName {
   repoTag: string;

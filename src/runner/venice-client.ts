@@ -1,5 +1,4 @@
-import { type ClientOptions, VeniceClient } from '../venice/client.js';
-import type { Connection } from './inputs.js';
+import { type ClientOptions, type Connection, VeniceClient } from '../venice/client.js';
 import { debug } from './log.js';
 
 /** The Venice client as the action uses it: the configured limits, and a debug line per request. */

@@ -1,17 +1,18 @@
-import type { MintConfig } from '../action/inputs.js';
-import { Ledger } from '../action/ledger.js';
-import { fail, info, mask, messageOf, warning } from '../action/log.js';
-import { exportVariable, setOutput } from '../action/outputs.js';
-import { writeSummary } from '../action/summary.js';
-import { formatDuration } from '../duration.js';
-import { seal } from '../handoff.js';
-import { keyName, newNonce, type RunIdentity } from '../naming.js';
-import { ACTIVE_KEY_CAP, sleep, type VeniceClient } from '../venice/client.js';
-import { VeniceApiError } from '../venice/errors.js';
-import { retryDelayMs } from '../venice/retry.js';
-import type { CreatedKey, CreateKeyBody } from '../venice/types.js';
-import { explainAdminKeyError } from './admin-key.js';
-import { removeByName } from './deletion.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../../duration.js';
+import { explainAdminKeyError } from '../../lifecycle/admin-key.js';
+import { removeByName } from '../../lifecycle/deletion.js';
+import { seal } from '../../lifecycle/handoff.js';
+import { Ledger } from '../../lifecycle/ledger.js';
+import { keyName, newNonce, type RunIdentity } from '../../lifecycle/naming.js';
+import { fail, info, mask, messageOf, warning } from '../../runner/log.js';
+import { exportVariable, setOutput } from '../../runner/outputs.js';
+import { writeSummary } from '../../runner/summary.js';
+import { ACTIVE_KEY_CAP, type VeniceClient } from '../../venice/client.js';
+import { VeniceApiError } from '../../venice/errors.js';
+import { retryDelayMs } from '../../venice/retry.js';
+import type { CreatedKey, CreateKeyBody } from '../../venice/types.js';
+import type { MintConfig } from './index.js';
 
 /** How long a mint may wait out Venice's limit of 20 creations a minute before giving up. */
 export const CREATE_WAIT_BUDGET_MS = 5 * 60_000;
@@ -177,7 +178,9 @@ async function createKey(
     if (spent + delay > CREATE_WAIT_BUDGET_MS) {
       throw new Error(
         rateLimited
-          ? `Gave up creating the key after waiting ${formatDuration(spent)}: Venice allows 20 key creations per minute per account, and other jobs kept the account at that limit. Mint one key for the whole run and hand it to the other jobs (handoff-secret), or lower the matrix's max-parallel.`
+          ? `Gave up creating the key after waiting ${formatDuration(spent)}: Venice allows 20 key creations per ` +
+              'minute per account, and other jobs kept the account at that limit. Mint one key for the whole run and ' +
+              "hand it to the other jobs (handoff-secret), or lower the matrix's max-parallel."
           : `Gave up creating the key after ${formatDuration(spent)}: ${error.message}`,
       );
     }
@@ -196,7 +199,9 @@ async function reconcile(client: VeniceClient, name: string): Promise<number> {
     return removals.length;
   } catch (error) {
     throw new Error(
-      `A key named "${name}" may have been created, but its answer was lost and it could not be checked or removed (${messageOf(error)}). The post step looks for it again; if that fails too, delete it in Venice's API settings or run this action with mode: prune.`,
+      `A key named "${name}" may have been created, but its answer was lost and it could not be checked or removed ` +
+        `(${messageOf(error)}). The post step looks for it again; if that fails too, delete it in Venice's API settings ` +
+        'or run this action with mode: prune.',
     );
   }
 }
@@ -211,7 +216,9 @@ async function explainCreateError(error: VeniceApiError, client: VeniceClient): 
   );
   if (active === undefined || active < ACTIVE_KEY_CAP) return error;
   return new Error(
-    `Venice refused to create the key: the account has ${active} active keys, its cap is ${ACTIVE_KEY_CAP}. Run this action with mode: prune to delete keys that earlier runs left behind, or mint with a shorter ttl so keys expire sooner. (${error.message})`,
+    `Venice refused to create the key: the account has ${active} active keys, its cap is ${ACTIVE_KEY_CAP}. Run ` +
+      'this action with mode: prune to delete keys that earlier runs left behind, or mint with a shorter ttl so keys ' +
+      `expire sooner. (${error.message})`,
   );
 }
 

@@ -1,13 +1,20 @@
 import { context } from '@actions/github';
-import type { RunIdentity } from '../naming.js';
+
+/** Which workflow run a step belongs to: what keys are named after and handoffs are bound to. */
+export interface RunIdentity {
+  repository: string;
+  runId: string;
+  runAttempt: string;
+}
 
 /** The run this step belongs to, as @actions/github reads it from the runner's variables. */
-
 export function runIdentity(): RunIdentity {
   const repository = process.env.GITHUB_REPOSITORY ?? '';
   if (!/^[^/\s]+\/[^/\s]+$/.test(repository) || !(context.runId > 0)) {
     throw new Error(
-      'GITHUB_REPOSITORY and GITHUB_RUN_ID are not set: this mode names keys after their repository and run, so it runs only in a GitHub Actions job (or with both variables set, as @github/local-action does from its .env file).',
+      'GITHUB_REPOSITORY and GITHUB_RUN_ID are not set: this mode names keys after their repository and run, so ' +
+        'it runs only in a GitHub Actions job (or with both variables set, as @github/local-action does from its ' +
+        '.env file).',
     );
   }
   const { owner, repo } = context.repo;

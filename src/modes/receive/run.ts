@@ -1,11 +1,11 @@
-import type { ReceiveConfig } from '../action/inputs.js';
-import { info, mask } from '../action/log.js';
-import { exportVariable, setOutput } from '../action/outputs.js';
-import { writeSummary } from '../action/summary.js';
-import { formatDuration } from '../duration.js';
-import { open } from '../handoff.js';
-import type { RunIdentity } from '../naming.js';
-import { keyTypeFromPrefix } from '../venice/keys.js';
+import { formatDuration } from '../../duration.js';
+import { open } from '../../lifecycle/handoff.js';
+import type { RunIdentity } from '../../lifecycle/naming.js';
+import { info, mask } from '../../runner/log.js';
+import { exportVariable, setOutput } from '../../runner/outputs.js';
+import { writeSummary } from '../../runner/summary.js';
+import { keyTypeFromPrefix } from '../../venice/keys.js';
+import type { ReceiveConfig } from './index.js';
 
 /**
  * Opens the key an earlier job of this run sealed into its `handoff` output. Sends

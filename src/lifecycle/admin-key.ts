@@ -1,6 +1,15 @@
 import type { VeniceClient } from '../venice/client.js';
 import { VeniceApiError } from '../venice/errors.js';
 
+/** Venice refused the admin key for managing keys: `not-admin` if it accepts it otherwise, `rejected` if not at all. */
+export class AdminKeyRefused extends Error {
+  readonly reason: 'not-admin' | 'rejected';
+  constructor(reason: 'not-admin' | 'rejected') {
+    super(reason === 'not-admin' ? 'the admin key is not an ADMIN key (401)' : 'Venice rejected the admin key (401)');
+    this.reason = reason;
+  }
+}
+
 /**
  * A 401 on a key-management call means the admin key is wrong, or not an ADMIN key.
  * Which one is decided by asking Venice whether it accepts the key at all (any valid
@@ -12,10 +21,5 @@ export async function explainAdminKeyError(error: unknown, client: VeniceClient)
     () => true,
     () => false,
   );
-  if (accepted) {
-    return new Error(
-      "Input 'admin-key' is not an ADMIN key: Venice accepts it, but refused it for managing keys (401). Create an ADMIN key in Venice's API settings and store that in the secret.",
-    );
-  }
-  return new Error("Input 'admin-key' was rejected by Venice (401): the key is wrong, revoked or expired. Check the secret's value.");
+  return new AdminKeyRefused(accepted ? 'not-admin' : 'rejected');
 }

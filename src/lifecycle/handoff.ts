@@ -32,11 +32,24 @@ export interface HandedKey {
 
 export type HandoffFailure = 'malformed' | 'other-repository' | 'other-run' | 'wrong-secret' | 'tampered' | 'expired';
 
+export interface HandoffFacts {
+  /** Which check found an alteration: the unkeyed checksum, or the cipher's authentication. */
+  foundBy?: 'checksum' | 'authentication';
+  /** Well formed and authentic, but what it holds is not a key. */
+  holdsNoKey?: boolean;
+  runId?: string;
+  thisRunId?: string;
+  keyId?: string;
+  expiresAt?: string;
+}
+
 export class HandoffError extends Error {
   readonly reason: HandoffFailure;
-  constructor(reason: HandoffFailure, message: string) {
-    super(message);
+  readonly facts: HandoffFacts;
+  constructor(reason: HandoffFailure, facts: HandoffFacts = {}) {
+    super(`the handoff does not open: ${reason}`);
     this.reason = reason;
+    this.facts = facts;
   }
 }
 
@@ -76,31 +89,19 @@ export function open(handoff: string, secret: string, run: RunIdentity, now = Da
   const match = FORMAT.exec(handoff.trim());
   const whole = match ? Buffer.from(match[3] as string, 'base64url') : Buffer.alloc(0);
   if (!match || whole.length <= SALT + CHECK + IV + TAG + DIGEST) {
-    throw new HandoffError(
-      'malformed',
-      "Input 'handoff' is not a handoff this action made (expected vkh1.<tag>.<run>.<sealed key>). Pass the minting job's 'handoff' output unchanged.",
-    );
+    throw new HandoffError('malformed');
   }
   const [, tag, runId] = match as unknown as [string, string, string];
   const header = `${VERSION}.${tag}.${runId}`;
   const blob = whole.subarray(0, whole.length - DIGEST);
   if (!timingSafeEqual(whole.subarray(whole.length - DIGEST), digestOf(header, blob))) {
-    throw new HandoffError(
-      'tampered',
-      "Input 'handoff' has been altered: its checksum does not match. Pass the minting job's output unchanged.",
-    );
+    throw new HandoffError('tampered', { foundBy: 'checksum' });
   }
   if (tag !== repoTag(run.repository)) {
-    throw new HandoffError(
-      'other-repository',
-      `Input 'handoff' was made in another repository, and a handoff opens only in the repository whose run minted it. Mint the key in this repository's workflow.`,
-    );
+    throw new HandoffError('other-repository');
   }
   if (runId !== run.runId) {
-    throw new HandoffError(
-      'other-run',
-      `Input 'handoff' was made in workflow run ${runId}, not in this run (${run.runId}); a handoff opens only in the run that minted it. Mint in this run and pass the output through 'needs'.`,
-    );
+    throw new HandoffError('other-run', { runId, thisRunId: run.runId });
   }
   const salt = blob.subarray(0, SALT);
   const check = blob.subarray(SALT, SALT + CHECK);
@@ -108,10 +109,7 @@ export function open(handoff: string, secret: string, run: RunIdentity, now = Da
   const body = blob.subarray(SALT + CHECK + IV, blob.length - TAG);
   const { key, check: expected } = derive(secret, salt, run);
   if (!timingSafeEqual(check, expected)) {
-    throw new HandoffError(
-      'wrong-secret',
-      "Input 'handoff-secret' is not the secret that sealed this handoff. Give the receiving jobs the same secret as the minting job.",
-    );
+    throw new HandoffError('wrong-secret');
   }
   let plain: string;
   try {
@@ -120,17 +118,14 @@ export function open(handoff: string, secret: string, run: RunIdentity, now = Da
     decipher.setAuthTag(blob.subarray(blob.length - TAG));
     plain = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   } catch {
-    throw new HandoffError(
-      'tampered',
-      "Input 'handoff' has been altered: it does not authenticate. Pass the minting job's output unchanged.",
-    );
+    throw new HandoffError('tampered', { foundBy: 'authentication' });
   }
   const { k, i, e } = JSON.parse(plain) as { k: unknown; i: unknown; e: unknown };
   if (typeof k !== 'string' || typeof i !== 'string' || (e !== null && typeof e !== 'string')) {
-    throw new HandoffError('malformed', "Input 'handoff' holds no key. Pass the minting job's 'handoff' output unchanged.");
+    throw new HandoffError('malformed', { holdsNoKey: true });
   }
   if (e && Date.parse(e) <= now) {
-    throw new HandoffError('expired', `The handed-off key ${i} expired at ${e}. Mint a key with a ttl that covers the jobs that use it.`);
+    throw new HandoffError('expired', { keyId: i, expiresAt: e });
   }
   return { apiKey: k, id: i, expiresAt: e };
 }

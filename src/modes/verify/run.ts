@@ -1,12 +1,12 @@
-import type { VerifyConfig } from '../action/inputs.js';
-import { info, warning } from '../action/log.js';
-import { setOutput } from '../action/outputs.js';
-import { writeSummary } from '../action/summary.js';
-import { formatDuration } from '../duration.js';
-import type { VeniceClient } from '../venice/client.js';
-import { quoteServerText, VeniceApiError } from '../venice/errors.js';
-import { keyTypeFromPrefix } from '../venice/keys.js';
-import type { RateLimits } from '../venice/types.js';
+import { formatDuration } from '../../duration.js';
+import { info, warning } from '../../runner/log.js';
+import { setOutput } from '../../runner/outputs.js';
+import { writeSummary } from '../../runner/summary.js';
+import type { VeniceClient } from '../../venice/client.js';
+import { quoteServerText, VeniceApiError } from '../../venice/errors.js';
+import { keyTypeFromPrefix } from '../../venice/keys.js';
+import type { RateLimits } from '../../venice/types.js';
+import type { VerifyConfig } from './index.js';
 
 export interface Verdict {
   valid: boolean;

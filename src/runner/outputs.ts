@@ -8,7 +8,8 @@ import * as core from '@actions/core';
 export function requireRunnerFile(variable: 'GITHUB_OUTPUT' | 'GITHUB_ENV' | 'GITHUB_STATE'): void {
   if (!process.env[variable]) {
     throw new Error(
-      `${variable} is not set, so this step cannot hand values to the runner without printing them. Run the action in a GitHub Actions job (runner 2.297 or later sets it), or set it to a file.`,
+      `${variable} is not set, so this step cannot hand values to the runner without printing them. Run the action ` +
+        'in a GitHub Actions job (runner 2.297 or later sets it), or set it to a file.',
     );
   }
 }

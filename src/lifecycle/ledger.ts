@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as core from '@actions/core';
-import type { RunIdentity } from '../naming.js';
-import { requireRunnerFile } from './outputs.js';
-import { LEDGER_STATE } from './state-name.js';
+import { requireRunnerFile } from '../runner/outputs.js';
+import { LEDGER_STATE } from '../runner/state-name.js';
+import type { RunIdentity } from './naming.js';
 
 /**
  * What the main step hands its post step: every key name it sent a create for whose

@@ -1,11 +1,13 @@
-import type { LedgerEntry } from '../action/ledger.js';
-import { info, error as logError, messageOf, warning } from '../action/log.js';
-import { writeSummary } from '../action/summary.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../duration.js';
-import { isOurs, type RunIdentity, sameKeyName } from '../naming.js';
-import { sleep, type VeniceClient } from '../venice/client.js';
+import { info, error as logError, messageOf, warning } from '../runner/log.js';
+import { writeSummary } from '../runner/summary.js';
+import type { VeniceClient } from '../venice/client.js';
 import type { ListedKey } from '../venice/types.js';
-import { deleteKeys, formatAmount, type Removal, removeByName, SPEND_NOTE, spendOf } from './deletion.js';
+import { deleteKeys, type Removal, removeByName } from './deletion.js';
+import type { LedgerEntry } from './ledger.js';
+import { isOurs, type RunIdentity, sameKeyName } from './naming.js';
+import { SPEND_HEADERS, SPEND_NOTE, spendCells } from './spend.js';
 
 /**
  * How long past a create's own timeout Venice is given to commit it. A name whose create
@@ -35,16 +37,8 @@ export async function settle(entries: readonly LedgerEntry[], client: VeniceClie
   if (revoked.length > 0) {
     await writeSummary(
       'Venice key revoked',
-      ['Key id', 'Spent USD', 'Spent DIEM', 'Last used'],
-      revoked.map(({ key }) => {
-        const spend = spendOf(key);
-        return [
-          key.id,
-          spend ? formatAmount(spend.usd) : 'unknown',
-          spend ? formatAmount(spend.diem) : 'unknown',
-          spend?.lastUsedAt ?? 'never',
-        ];
-      }),
+      ['Key id', ...SPEND_HEADERS],
+      revoked.map(({ key }) => [key.id, ...spendCells(key)]),
       SPEND_NOTE,
     );
   }
@@ -77,7 +71,10 @@ async function revokeJobKey(entry: Required<LedgerEntry>, client: VeniceClient, 
   ]);
   if (removal?.outcome === 'failed') {
     const until = expiresAt ? `It stays usable until it expires at ${expiresAt}` : 'It does not expire on its own';
-    return `Could not revoke key ${id}: ${messageOf(removal.error).replace(/\.$/, '')}. ${until}: delete it with this action (mode: revoke, key-id: ${id}) or in Venice's API settings.`;
+    return (
+      `Could not revoke key ${id}: ${messageOf(removal.error).replace(/\.$/, '')}. ${until}: delete it with this ` +
+      `action (mode: revoke, key-id: ${id}) or in Venice's API settings.`
+    );
   }
   return removal;
 }
@@ -99,7 +96,9 @@ async function removeUnanswered(
       keys = (await client.listKeys()).filter((key) => isOurs(key, run, 'run'));
     } catch (error) {
       return [
-        `Could not check whether Venice holds a key named ${[...waiting.keys()].map((name) => `"${name}"`).join(', ')} (${messageOf(error)}). A create sent under that name got no answer, so such a key may exist: delete it in Venice's API settings, or run this action with mode: prune.`,
+        `Could not check whether Venice holds a key named ${[...waiting.keys()].map((name) => `"${name}"`).join(', ')} ` +
+          `(${messageOf(error)}). A create sent under that name got no answer, so such a key may exist: delete it ` +
+          "in Venice's API settings, or run this action with mode: prune.",
       ];
     }
     for (const name of [...waiting.keys()]) {
@@ -121,7 +120,8 @@ async function removeUnanswered(
   }
   for (const name of waiting.keys()) {
     info(
-      `No key named "${name}" appeared within ${formatDuration(timeoutMs + COMMIT_GRACE_MS)} of its unanswered create; should Venice commit one later, mode: prune removes it, and its ttl ends it.`,
+      `No key named "${name}" appeared within ${formatDuration(timeoutMs + COMMIT_GRACE_MS)} of its unanswered ` +
+        'create; should Venice commit one later, mode: prune removes it, and its ttl ends it.',
     );
   }
   return [];

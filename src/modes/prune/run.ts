@@ -1,15 +1,16 @@
-import { runUrl } from '../action/context.js';
-import type { PruneConfig } from '../action/inputs.js';
-import { info, notice, warning } from '../action/log.js';
-import { setOutput } from '../action/outputs.js';
-import { link, writeSummary } from '../action/summary.js';
-import { type RunState, workflowRunStates } from '../action/workflow-runs.js';
-import { formatDuration } from '../duration.js';
-import { isOurs, type KeyName, parseKeyName, type RunIdentity } from '../naming.js';
-import type { VeniceClient } from '../venice/client.js';
-import type { ListedKey } from '../venice/types.js';
-import { explainAdminKeyError } from './admin-key.js';
-import { deleteKeys, formatAmount, type Removal, SPEND_NOTE, spendOf, spentTotals, throwOnFailures, VERDICT } from './deletion.js';
+import { type RunState, workflowRunStates } from '../../action/workflow-runs.js';
+import { formatDuration } from '../../duration.js';
+import { explainAdminKeyError } from '../../lifecycle/admin-key.js';
+import { deleteKeys, type Removal, removedKeys, throwOnFailures, VERDICT } from '../../lifecycle/deletion.js';
+import { isOurs, type KeyName, parseKeyName, type RunIdentity } from '../../lifecycle/naming.js';
+import { SPEND_HEADERS, SPEND_NOTE, spendCells, spentTotals } from '../../lifecycle/spend.js';
+import { runUrl } from '../../runner/context.js';
+import { info, notice, warning } from '../../runner/log.js';
+import { setOutput } from '../../runner/outputs.js';
+import { link, writeSummary } from '../../runner/summary.js';
+import type { VeniceClient } from '../../venice/client.js';
+import type { ListedKey } from '../../venice/types.js';
+import type { PruneConfig } from './index.js';
 
 export interface PruneDecision {
   key: ListedKey;
@@ -59,7 +60,7 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
         chosen.map((decision) => decision.key),
       );
   const done = removals.filter((removal) => removal.outcome === 'deleted' || removal.outcome === 'would-delete');
-  const spent = spentTotals(removals);
+  const spent = spentTotals(removedKeys(removals));
   setOutput('revoked', String(done.length));
   setOutput('spent-usd', spent.usd);
   setOutput('spent-diem', spent.diem);
@@ -67,9 +68,8 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
   const outcomeOf = new Map(removals.map((removal) => [removal.key.id, removal.outcome]));
   await writeSummary(
     config.dryRun ? 'Venice keys to prune (dry run)' : 'Venice keys pruned',
-    ['Key id', 'Name', 'Run', 'Age', 'Decision', 'Spent USD', 'Spent DIEM', 'Last used'],
+    ['Key id', 'Name', 'Run', 'Age', 'Decision', ...SPEND_HEADERS],
     decisions.map(({ key, name, remove, reason }) => {
-      const spend = spendOf(key);
       const outcome = outcomeOf.get(key.id);
       const verdict = remove && outcome ? VERDICT[outcome] : 'kept';
       return [
@@ -78,9 +78,7 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
         link(`${name.runId}.${name.runAttempt}`, runUrl(run.repository, name.runId)),
         ageOf(key, now),
         `${verdict}: ${reason}`,
-        spend ? formatAmount(spend.usd) : 'unknown',
-        spend ? formatAmount(spend.diem) : 'unknown',
-        spend?.lastUsedAt ?? 'never',
+        ...spendCells(key),
       ];
     }),
     SPEND_NOTE,
