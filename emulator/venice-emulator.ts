@@ -43,7 +43,9 @@ export type Fault =
   /** Handle the request (a create makes its key), then close the connection unanswered. */
   | { drop: 'after' }
   /** Never answer. */
-  | { hang: true };
+  | { hang: true }
+  /** A create makes its key with these settings instead of the ones asked for, and says so: Venice made it differently. */
+  | { makeAs: Partial<Pick<StoredKey, 'apiKeyType' | 'expiresAt' | 'consumptionLimits' | 'limitPeriod' | 'modelPrivacy'>> };
 
 export interface FaultRule {
   method?: string;
@@ -300,6 +302,7 @@ export class VeniceEmulator {
         ({ status, body, headers } = error);
       }
     }
+    if (fault && 'makeAs' in fault) this.makeAs(body, fault.makeAs);
     if (fault && 'drop' in fault) {
       req.socket.destroy();
       return record('dropped');
@@ -312,6 +315,16 @@ export class VeniceEmulator {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
     record(status);
+  }
+
+  /** Changes a key just created, and the answer that describes it, as a Venice that made it differently would. */
+  private makeAs(body: unknown, settings: Extract<Fault, { makeAs: unknown }>['makeAs']): void {
+    const data = (body as { data?: Record<string, unknown> } | undefined)?.data;
+    const key = typeof data?.id === 'string' ? this.keys.get(data.id) : undefined;
+    if (!data || !key) return;
+    Object.assign(key, settings);
+    const { consumptionLimits, ...rest } = settings;
+    Object.assign(data, rest, consumptionLimits ? { consumptionLimit: consumptionLimits } : {});
   }
 
   /** Streams JSON-looking text until the client goes away. */

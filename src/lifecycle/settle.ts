@@ -18,20 +18,33 @@ import { SPEND_HEADERS, SPEND_NOTE, spendCells } from './spend.js';
 export const COMMIT_GRACE_MS = 5_000;
 const LOOK_AGAIN_MS = 2_000;
 
+/** The post step's sense of time: injected in tests, so that they never depend on the machine's speed. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<unknown>;
+}
+const SYSTEM_CLOCK: Clock = { now: Date.now, sleep };
+
 /**
  * The post step's work: revoke this job's key and remove any key an unanswered create
  * made, using only what the main step recorded, and only keys named for this run.
  */
-export async function settle(entries: readonly LedgerEntry[], client: VeniceClient, run: RunIdentity, timeoutMs: number): Promise<void> {
+export async function settle(
+  entries: readonly LedgerEntry[],
+  client: VeniceClient,
+  run: RunIdentity,
+  timeoutMs: number,
+  clock: Clock = SYSTEM_CLOCK,
+): Promise<void> {
   const problems: string[] = [];
   const removals: Removal[] = [];
   for (const entry of entries.filter((e) => e.id)) {
-    const outcome = await revokeJobKey(entry as Required<LedgerEntry>, client, run);
+    const outcome = await revokeJobKey(entry as Required<LedgerEntry>, client, run, clock);
     if (typeof outcome === 'string') problems.push(outcome);
     else if (outcome) removals.push(outcome);
   }
   const unknown = entries.filter((entry) => !entry.id);
-  if (unknown.length > 0) problems.push(...(await removeUnanswered(unknown, client, run, timeoutMs)));
+  if (unknown.length > 0) problems.push(...(await removeUnanswered(unknown, client, run, timeoutMs, clock)));
 
   const revoked = removals.filter((removal) => removal.outcome === 'deleted');
   if (revoked.length > 0) {
@@ -46,9 +59,14 @@ export async function settle(entries: readonly LedgerEntry[], client: VeniceClie
 }
 
 /** Reads the key once (what it spent, and that it is this run's), then deletes it. Returns a problem as text. */
-async function revokeJobKey(entry: Required<LedgerEntry>, client: VeniceClient, run: RunIdentity): Promise<Removal | string | undefined> {
+async function revokeJobKey(
+  entry: Required<LedgerEntry>,
+  client: VeniceClient,
+  run: RunIdentity,
+  clock: Clock,
+): Promise<Removal | string | undefined> {
   const { id, expiresAt, name } = entry;
-  if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
+  if (expiresAt && Date.parse(expiresAt) <= clock.now()) {
     info(`Key ${id} expired at ${expiresAt}; nothing to revoke.`);
     return undefined;
   }
@@ -88,6 +106,7 @@ async function removeUnanswered(
   client: VeniceClient,
   run: RunIdentity,
   timeoutMs: number,
+  clock: Clock,
 ): Promise<string[]> {
   const waiting = new Map(entries.map((entry) => [entry.name, entry.sentAt + timeoutMs + COMMIT_GRACE_MS]));
   for (;;) {
@@ -115,13 +134,18 @@ async function removeUnanswered(
       waiting.delete(name);
     }
     const deadline = Math.max(0, ...waiting.values());
-    if (waiting.size === 0 || Date.now() >= deadline) break;
-    await sleep(Math.min(LOOK_AGAIN_MS, deadline - Date.now()));
+    if (waiting.size === 0 || clock.now() >= deadline) break;
+    await clock.sleep(Math.min(LOOK_AGAIN_MS, deadline - clock.now()));
   }
+  // Nobody reads the post log of a green job: a key that may be left behind is a warning on the run's page.
+  const sentAt = new Map(entries.map((entry) => [entry.name, entry.sentAt]));
   for (const name of waiting.keys()) {
-    info(
-      `No key named "${name}" appeared within ${formatDuration(timeoutMs + COMMIT_GRACE_MS)} of its unanswered ` +
-        'create; should Venice commit one later, mode: prune removes it, and its ttl ends it.',
+    warning(
+      `A key named "${name}" may be left behind: its create was sent at ${new Date(sentAt.get(name) ?? 0).toISOString()} ` +
+        `and got no answer, and no such key appeared within ${formatDuration(timeoutMs + COMMIT_GRACE_MS)}. ` +
+        "Should Venice have committed it later, it lives until its ttl ends; a 'mode: prune' run deletes it sooner, " +
+        "or delete it in Venice's API settings.",
+      { title: 'venice-key: a key may be left behind' },
     );
   }
   return [];

@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration } from '../duration.js';
+import { parseInstant } from '../instant.js';
 
 /**
  * How an input's text becomes a value. Each parser knows no mode and no input name: it
@@ -72,18 +73,11 @@ export const list: Parser<string[]> = (raw) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-/** ISO 8601 with a date, a time and an explicit zone, so the moment is unambiguous. */
+/** A moment with a zone (see instant.ts), to the second. */
 export const instant: Parser<Date> = (raw) => {
-  const parts = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.exec(raw);
-  const when = new Date(raw);
-  if (!parts || Number.isNaN(when.getTime())) {
-    throw new InputError(`'${raw}' is not an ISO 8601 time with a zone. Use e.g. 2030-01-31T18:00:00Z.`);
-  }
-  // Date() rolls 2030-02-30 over into March; a day that does not exist is a mistake.
-  const [year, month, day] = parts.slice(1, 4).map(Number) as [number, number, number];
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) {
-    throw new InputError(`'${raw}' names a day that does not exist. Use e.g. 2030-01-31T18:00:00Z.`);
-  }
+  const when = parseInstant(raw);
+  if (when === 'format') throw new InputError(`'${raw}' is not an ISO 8601 time with a zone. Use e.g. 2030-01-31T18:00:00Z.`);
+  if (when === 'no-such-day') throw new InputError(`'${raw}' names a day that does not exist. Use e.g. 2030-01-31T18:00:00Z.`);
   return new Date(Math.floor(when.getTime() / 1000) * 1000);
 };
 

@@ -54,8 +54,10 @@ describe('faults, one test each', () => {
     expect(calls().slice(0, 3)).toEqual(['POST /api_keys 503', 'GET /api_keys 200', 'POST /api_keys 200']);
     const names = emulator.requests('POST').map((entry) => (entry.body as { description: string }).description);
     expect(new Set(names).size).toBe(2);
-    // The post step revokes the job's key, and looks once more for the 503's name.
-    expect(post.stdout).toContain(`No key named "${names[0]}" appeared`);
+    // A 503 is Venice's own answer: the list read after it is final, so the post step revokes the job's key
+    // and has nothing to look for, nor anything to warn about.
+    expect(post.stdout).not.toContain(names[0]);
+    expect(post.stdout).not.toMatch(/^::warning/m);
     assertNoKeyLeaked(main, [main.outputs['api-key'] as string, emulator.adminKey]);
   });
 
@@ -100,16 +102,18 @@ describe('faults, one test each', () => {
   it('a server that never answers: fails within timeout × max-attempts plus backoff; the post step looks again, then ends', async () => {
     await start();
     emulator.inject({ hang: true }, { method: 'POST', times: 100 });
-    const started = Date.now();
     const main = await runStep('main', { inputs: mintInputs({ 'max-attempts': '2' }) });
-    expect(Date.now() - started).toBeLessThan(2 * 1_000 + 2_000 + 3_000); // two timeouts, one backoff (≤ 2 s), start-up
     expect(main.code).toBe(1);
     expect(main.stdout).toContain('::error::POST /api_keys timed out after 1000 ms.');
     // Both hung, never handled; after each, the action checked that no key had been made.
     expect(calls()).toEqual(['POST /api_keys hung', 'GET /api_keys 200', 'POST /api_keys hung', 'GET /api_keys 200']);
     const post = await runStep('post', { inputs: mintInputs(), state: main.state });
     expect(post.code).toBe(0);
-    expect(post.stdout.match(/No key named "venice-key:[^"]+" appeared within 6s of its unanswered create/g)).toHaveLength(2);
+    // Each name that may still become a key is a warning on the run's page, not a line in a log nobody opens.
+    const warnings = post.stdout.match(
+      /^::warning title=venice-key%3A a key may be left behind::A key named "venice-key:[^"]+" may be left behind/gm,
+    );
+    expect(warnings).toHaveLength(2);
   });
 
   it('DELETE failing twice: the post step retries and still removes the key', async () => {

@@ -1,8 +1,8 @@
 /** Sealing a key for the later jobs of a run, and every way opening it must fail. */
 import { describe, expect, it } from 'vitest';
 import { HandoffError, open, seal } from '../../src/lifecycle/handoff.ts';
-import { describeFailure } from '../../src/modes/failures.ts';
 import { repoTag } from '../../src/lifecycle/naming.ts';
+import { describeFailure } from '../../src/modes/failures.ts';
 
 const run = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 const SECRET = 'a-handoff-secret-of-at-least-32-characters';

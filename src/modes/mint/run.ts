@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../../duration.js';
+import { parseInstant } from '../../instant.js';
 import { explainAdminKeyError } from '../../lifecycle/admin-key.js';
 import { removeByName } from '../../lifecycle/deletion.js';
 import { seal } from '../../lifecycle/handoff.js';
@@ -74,22 +75,39 @@ export async function mint(config: MintConfig, client: VeniceClient, run: RunIde
   }
 }
 
-/** Venice's answer must describe the key that was asked for: a key that differs is not handed out. */
-function checkApplied(config: MintConfig, created: CreatedKey): void {
+/**
+ * Venice's answer must describe the key that was asked for, field by field: its type,
+ * its expiry, each cap amount, when the caps reset, which models it may call. A key that
+ * differs in anything asked for is not handed out.
+ */
+export function differencesFromRequest(config: MintConfig, created: CreatedKey): string[] {
   const differences: string[] = [];
   if (created.apiKeyType !== 'INFERENCE') differences.push(`type ${created.apiKeyType} instead of INFERENCE`);
-  const expires = Date.parse(created.expiresAt ?? '');
+  const expires = parseInstant(created.expiresAt);
   // Venice may round the expiry; a minute either way is the same key.
-  if (!Number.isFinite(expires) || Math.abs(expires - config.expiresAt.getTime()) > 60_000) {
-    differences.push(`expiry ${created.expiresAt ?? 'never'} instead of ${config.expiresAt.toISOString()}`);
+  if (typeof expires === 'string' || Math.abs(expires.getTime() - config.expiresAt.getTime()) > 60_000) {
+    const got = created.expiresAt === null ? 'never' : JSON.stringify(created.expiresAt);
+    differences.push(`expiry ${got} instead of ${config.expiresAt.toISOString()}`);
   }
-  for (const [currency, asked] of [
-    ['usd', config.usdLimit],
-    ['diem', config.diemLimit],
-  ] as const) {
-    const got = created.consumptionLimit?.[currency];
-    if (asked !== undefined && got !== asked) differences.push(`${currency.toUpperCase()} cap ${got ?? 'none'} instead of ${asked}`);
+  const body = createBody(config, created.description ?? '');
+  if (body.consumptionLimit) {
+    for (const currency of ['usd', 'diem'] as const) {
+      const asked = body.consumptionLimit[currency] ?? null;
+      const got = created.consumptionLimit?.[currency];
+      if (got !== asked) differences.push(`${currency.toUpperCase()} cap ${JSON.stringify(got ?? 'none')} instead of ${asked ?? 'none'}`);
+    }
   }
+  if (body.limitPeriod && created.limitPeriod !== body.limitPeriod) {
+    differences.push(`cap period ${JSON.stringify(created.limitPeriod ?? 'none')} instead of ${body.limitPeriod}`);
+  }
+  if (body.modelPrivacy && created.modelPrivacy !== body.modelPrivacy) {
+    differences.push(`model privacy ${JSON.stringify(created.modelPrivacy ?? 'none')} instead of ${body.modelPrivacy}`);
+  }
+  return differences;
+}
+
+function checkApplied(config: MintConfig, created: CreatedKey): void {
+  const differences = differencesFromRequest(config, created);
   if (differences.length > 0) {
     throw new Error(
       `Venice created key ${created.id} with ${differences.join(', ')}; it is deleted rather than handed out. Check base-url.`,
@@ -163,7 +181,8 @@ async function createKey(
     // Anything but an answer from Venice: the name stays recorded for the post step.
     if (!(error instanceof VeniceApiError)) throw error;
     if (error.outcomeUnknown) {
-      if ((await reconcile(client, name)) > 0) ledger.settled(name);
+      // Found and deleted, or no key and none can come: settled. Otherwise the post step looks again.
+      if ((await reconcile(client, name)) > 0 || !mayCommitLater(error)) ledger.settled(name);
     } else {
       ledger.settled(name);
     }
@@ -187,6 +206,17 @@ async function createKey(
     info(`Creating the key failed (${error.message}); trying again in ${formatDuration(delay)}.`);
     await sleep(delay);
   }
+}
+
+/**
+ * Whether Venice may still commit a create after its outcome was reported. An answer from
+ * Venice itself (even a 500 or a 503, or a 2xx we cannot read) means the request was
+ * handled, so the list read after it is final. Without an answer (a timeout, a connection
+ * lost midway), or from a gateway that gave up waiting (502, 504), it may still land.
+ */
+function mayCommitLater(error: VeniceApiError): boolean {
+  if (error.kind === 'http') return error.status === 502 || error.status === 504;
+  return error.kind !== 'invalid-answer' && error.kind !== 'oversize';
 }
 
 /** Deletes any key an unanswered create made under this name; fails naming it when it cannot check. */

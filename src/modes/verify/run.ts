@@ -1,4 +1,5 @@
 import { formatDuration } from '../../duration.js';
+import { parseInstant } from '../../instant.js';
 import { info, warning } from '../../runner/log.js';
 import { setOutput } from '../../runner/outputs.js';
 import { writeSummary } from '../../runner/summary.js';
@@ -25,8 +26,8 @@ export async function verify(config: VerifyConfig, client: VeniceClient, now = n
   setOutput('valid', String(verdict.valid));
   setOutput('key-type', keyTypeFromPrefix(config.apiKey) ?? '');
   setOutput('access-permitted', limits ? String(limits.accessPermitted) : 'false');
-  setOutput('balance-usd', limits?.balances.USD ?? '');
-  setOutput('balance-diem', limits?.balances.DIEM ?? '');
+  setOutput('balance-usd', balanceOf(limits, 'USD') ?? '');
+  setOutput('balance-diem', balanceOf(limits, 'DIEM') ?? '');
   setOutput('api-tier', limits?.apiTier.id ?? '');
   setOutput('expires-at', limits?.keyExpiration ?? '');
 
@@ -36,14 +37,15 @@ export async function verify(config: VerifyConfig, client: VeniceClient, now = n
     [
       ['Valid', verdict.valid ? 'yes' : `no: ${verdict.reasons.join('; ')}`],
       ['Tier', limits ? `${limits.apiTier.id}${limits.apiTier.isCharged ? ' (charged)' : ''}` : '-'],
-      ['Balance USD', String(limits?.balances.USD ?? '-')],
-      ['Balance DIEM', String(limits?.balances.DIEM ?? '-')],
+      ['Balance USD (may spend now)', String(balanceOf(limits, 'USD') ?? '-')],
+      ['Balance DIEM (may spend now)', String(balanceOf(limits, 'DIEM') ?? '-')],
       ['Expires', limits ? (limits.keyExpiration ?? 'never') : '-'],
     ],
   );
 
   if (verdict.valid) {
-    info(`The key is valid (tier ${limits?.apiTier.id}, USD ${limits?.balances.USD ?? 0}, DIEM ${limits?.balances.DIEM ?? 0}).`);
+    const balance = `${balanceOf(limits, 'USD') ?? 0} USD and ${balanceOf(limits, 'DIEM') ?? 0} DIEM`;
+    info(`The key is valid (tier ${limits?.apiTier.id}; it may spend ${balance} now).`);
     return;
   }
   const message = `The key is not valid: ${verdict.reasons.join('; ')}.`;
@@ -75,21 +77,31 @@ export async function judge(config: VerifyConfig, client: VeniceClient, now: Dat
 
   const reasons: string[] = [];
   if (!limits.accessPermitted) reasons.push('Venice does not permit it to call inference (accessPermitted is false)');
-  if (limits.keyExpiration) {
-    const left = Date.parse(limits.keyExpiration) - now.getTime();
-    if (left <= 0) reasons.push(`it expired at ${limits.keyExpiration}`);
+  // Only null means "never expires": an expiry that is not a time leaves the key's life unknown.
+  if (limits.keyExpiration !== null) {
+    const expires = parseInstant(limits.keyExpiration);
+    const left = typeof expires === 'string' ? undefined : expires.getTime() - now.getTime();
+    if (left === undefined) {
+      reasons.push(`Venice gave its expiry as ${asData(limits.keyExpiration)}, which is not a time`);
+    } else if (left <= 0) reasons.push(`it expired at ${limits.keyExpiration}`);
     else if (config.minTtlMs !== undefined && left < config.minTtlMs) {
       reasons.push(`it expires in ${formatDuration(left)}, sooner than min-ttl ${formatDuration(config.minTtlMs)}`);
     }
   }
-  const usd = limits.balances.USD ?? 0;
-  const diem = limits.balances.DIEM ?? 0;
-  // A balance equal to the minimum is enough: "at least min-balance".
-  if (config.minBalanceUsd !== undefined && usd < config.minBalanceUsd) {
-    reasons.push(`its USD balance ${usd} is below min-balance-usd ${config.minBalanceUsd}`);
-  }
-  if (config.minBalanceDiem !== undefined && diem < config.minBalanceDiem) {
-    reasons.push(`its DIEM balance ${diem} is below min-balance-diem ${config.minBalanceDiem}`);
+  for (const [currency, minimum, input] of [
+    ['USD', config.minBalanceUsd, 'min-balance-usd'],
+    ['DIEM', config.minBalanceDiem, 'min-balance-diem'],
+  ] as const) {
+    const given = limits.balances[currency];
+    const balance = balanceOf(limits, currency);
+    if (given !== undefined && balance === undefined) {
+      reasons.push(`Venice gave its ${currency} balance as ${asData(given)}, which is not a number`);
+    } else if (minimum !== undefined && balance === undefined) {
+      reasons.push(`Venice gave no ${currency} balance, so ${input} ${minimum} cannot be checked`);
+    } else if (minimum !== undefined && balance !== undefined && balance < minimum) {
+      // A balance equal to the minimum is enough: "at least min-balance".
+      reasons.push(`its ${currency} balance ${balance} is below ${input} ${minimum}`);
+    }
   }
   if (config.requireModels.length > 0) {
     const available = new Set(await client.modelIds());
@@ -97,4 +109,15 @@ export async function judge(config: VerifyConfig, client: VeniceClient, now: Dat
     if (missing.length > 0) reasons.push(`it cannot use the required model(s): ${missing.join(', ')}`);
   }
   return { valid: reasons.length === 0, reasons, limits };
+}
+
+/** A balance Venice gave as a number; undefined when it gave none, or something else. */
+function balanceOf(limits: RateLimits | undefined, currency: 'USD' | 'DIEM'): number | undefined {
+  const value: unknown = limits?.balances[currency];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A value from Venice's answer, shown as data: quoted, one line, bounded. */
+function asData(value: unknown): string {
+  return typeof value === 'string' ? quoteServerText(value, 60) : String(JSON.stringify(value)).slice(0, 60);
 }
