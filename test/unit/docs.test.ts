@@ -95,6 +95,15 @@ describe('the project workflows', () => {
   });
 });
 
+it('CI runs the built action against the emulator on every runner OS', () => {
+  const ci = parse(readFileSync(join(root, '.github/workflows/ci.yml'), 'utf8')) as {
+    jobs: Record<string, { strategy?: { matrix?: { os?: string[] } }; steps: { uses?: string }[] }>;
+  };
+  const job = ci.jobs['on-emulator'];
+  expect(job?.strategy?.matrix?.os).toEqual(['ubuntu-latest', 'windows-latest', 'macos-latest']);
+  expect(job?.steps.filter((step) => step.uses === './').length).toBeGreaterThanOrEqual(5);
+});
+
 it('the checks have teeth', async () => {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression actionlint must reject
   const bad = 'on: push\njobs:\n  t:\n    runs-on: ubuntu-lates\n    steps:\n      - run: echo ${{ foo.bar }}\n';
