@@ -82,7 +82,7 @@ export function parseFileCommands(text: string, platform: NodeJS.Platform = proc
 }
 
 /** What a Windows process needs from its parent's environment to start Node and open sockets. */
-const WINDOWS_ESSENTIALS = ['SystemRoot', 'SYSTEMROOT', 'windir', 'TEMP', 'TMP', 'USERPROFILE', 'PATHEXT', 'ComSpec'];
+const WINDOWS_ESSENTIALS = ['SystemRoot', 'windir', 'TEMP', 'TMP', 'USERPROFILE', 'PATHEXT', 'ComSpec'];
 
 export async function runStep(step: 'main' | 'post', options: StepOptions = {}): Promise<StepResult> {
   const dir = mkdtempSync(join(tmpdir(), 'venice-key-step-'));
