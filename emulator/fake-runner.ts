@@ -30,24 +30,59 @@ export interface StepOptions {
   onSpawn?: (child: ChildProcess, output: () => string) => void;
 }
 
-/** Reads a file-command file: `name<<DELIMITER\nvalue\nDELIMITER` blocks, or `name=value` lines. */
-export function parseFileCommands(text: string): Record<string, string> {
+/**
+ * Reads a file-command file as the runner does: `name=value` lines, and
+ * `name<<DELIMITER` blocks whose value runs to the line that is exactly DELIMITER. A line
+ * ends at LF, and on Windows also at CRLF, where @actions/core ends lines with os.EOL
+ * (`\r\n`): the runner strips the CR there, and keeps a multi-line value's own line ends
+ * as written. Empty lines are skipped; anything else is an error, as it fails the step.
+ */
+export function parseFileCommands(text: string, platform: NodeJS.Platform = process.platform): Record<string, string> {
   const values: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const [, name, delimiter] = heredoc as unknown as [string, string, string];
-      const value: string[] = [];
-      while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i] as string);
-      values[name] = value.join('\n');
-    } else if (line.includes('=')) {
-      values[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+  let index = 0;
+  /** The next line and the line end it had (none at the end of the text), or undefined after the last. */
+  const readLine = (): { line: string; newline: string } | undefined => {
+    if (index >= text.length) return undefined;
+    const start = index;
+    const lf = text.indexOf('\n', index);
+    if (lf < 0) {
+      index = text.length;
+      return { line: text.slice(start), newline: '' };
+    }
+    const crlf = platform === 'win32' ? text.indexOf('\r\n', index) : -1;
+    if (crlf >= 0 && crlf < lf) {
+      index = crlf + 2;
+      return { line: text.slice(start, crlf), newline: '\r\n' };
+    }
+    index = lf + 1;
+    return { line: text.slice(start, lf), newline: '\n' };
+  };
+  for (let next = readLine(); next; next = readLine()) {
+    const { line } = next;
+    if (line === '') continue;
+    const equals = line.indexOf('=');
+    const heredoc = line.indexOf('<<');
+    if (equals >= 0 && (heredoc < 0 || equals < heredoc)) {
+      values[line.slice(0, equals)] = line.slice(equals + 1);
+    } else if (heredoc > 0 && line.length > heredoc + 2 && (equals < 0 || heredoc < equals)) {
+      const delimiter = line.slice(heredoc + 2);
+      const start = index;
+      let end = index;
+      for (let value = readLine(); value?.line !== delimiter; value = readLine()) {
+        if (!value) throw new Error(`Invalid value. Matching delimiter not found '${delimiter}'`);
+        if (!value.newline) throw new Error('Invalid value. EOF marker missing new line.');
+        end = index - value.newline.length;
+      }
+      values[line.slice(0, heredoc)] = text.slice(start, end);
+    } else {
+      throw new Error(`Invalid format '${line}'`);
     }
   }
   return values;
 }
+
+/** What a Windows process needs from its parent's environment to start Node and open sockets. */
+const WINDOWS_ESSENTIALS = ['SystemRoot', 'windir', 'TEMP', 'TMP', 'USERPROFILE', 'PATHEXT', 'ComSpec'];
 
 export async function runStep(step: 'main' | 'post', options: StepOptions = {}): Promise<StepResult> {
   const dir = mkdtempSync(join(tmpdir(), 'venice-key-step-'));
@@ -59,6 +94,11 @@ export async function runStep(step: 'main' | 'post', options: StepOptions = {}):
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
   const env: Record<string, string> = {
+    ...(process.platform === 'win32'
+      ? Object.fromEntries(
+          WINDOWS_ESSENTIALS.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name] as string]),
+        )
+      : {}),
     PATH: process.env.PATH ?? '',
     HOME: dir,
     GITHUB_ACTIONS: 'true',

@@ -2,21 +2,26 @@
  * `npm run demo`: the built action, end to end, on the built-in Venice emulator. A job
  * verifies a key, mints a capped key, uses it, and ends: the post step reports what the
  * key spent and revokes it. Then a matrix shares one key: a minting job seals it, two
- * legs open it without a request, and a cleanup job revokes every key of the run. Each
+ * legs open it without a request, and a cleanup job revokes every key of the run. Last, a
+ * scheduled prune asks the GitHub API (a stand-in) about the runs that minted keys: it
+ * deletes the key of a run that died before its post step and keeps a running one's. Each
  * step's log is printed as the runner would show it, masks applied, stderr included.
  */
 import { renderLog, runStep, type StepOptions, type StepResult } from '../emulator/fake-runner.ts';
+import { GitHubApiEmulator } from '../emulator/github-api.ts';
 import { VeniceEmulator } from '../emulator/venice-emulator.ts';
 
 const emulator = await new VeniceEmulator().start();
+const github = await new GitHubApiEmulator().start();
 // The runner masks every `secrets.*` value on its own; the action masks what it mints.
 const HANDOFF_SECRET = 'demo-handoff-secret-0123456789abcdef';
-const masks = new Set([emulator.adminKey, emulator.inferenceKey, HANDOFF_SECRET]);
+const masks = new Set([emulator.adminKey, emulator.inferenceKey, HANDOFF_SECRET, github.token]);
 const problems: string[] = [];
 const rows: [string, string, string][] = [];
 
 async function step(name: string, kind: 'main' | 'post', options: StepOptions, expectation: (result: StepResult) => string | undefined) {
   const before = emulator.log.length;
+  const asked = github.log.length;
   const result = await runStep(kind, options);
   console.log(`\n${kind === 'post' ? 'Post ' : ''}Run venice-key: ${name}`);
   const log = renderLog(result.stdout, { masks });
@@ -29,7 +34,10 @@ async function step(name: string, kind: 'main' | 'post', options: StepOptions, e
       `${key}=${masks.has(value) ? '***' : value.length > 40 ? `${value.slice(0, 37)}...` : value}`;
     console.log(`  outputs: ${outputs.map(shown).join(', ')}`);
   }
-  const requests = emulator.calls(before);
+  const requests = [
+    ...emulator.calls(before),
+    ...github.log.slice(asked).map((call) => `GitHub ${call.method} ${call.path} ${call.status}`),
+  ];
   const problem = result.stderr ? `printed on stderr: ${result.stderr.trim()}` : expectation(result);
   if (problem) problems.push(`${name}: ${problem}`);
   rows.push([name, problem ? `UNEXPECTED: ${problem}` : `ok (exit ${result.code})`, requests.join(', ') || 'none']);
@@ -58,8 +66,13 @@ try {
   );
   const apiKey = minted.outputs['api-key'] as string;
 
-  await step('use the minted key', 'main', { inputs: { ...base, 'api-key': apiKey } }, (r) =>
+  const used = await step('use the minted key', 'main', { inputs: { ...base, 'api-key': apiKey } }, (r) =>
     r.outputs.valid === 'true' && r.outputs['balance-usd'] === '1' ? undefined : 'the minted key should be valid with a 1 USD cap',
+  );
+  // Balances are what a key may spend now (the account's balance, within the key's caps), not its caps.
+  console.log(
+    `  (demo) Balances are what the key may spend now, not caps: ${used.outputs['balance-usd']} USD is its usd-limit` +
+      ` (the account holds 100 USD); ${used.outputs['balance-diem']} DIEM is the account's DIEM, since no diem-limit caps it.`,
   );
   // The job's tests call Venice with the key; the emulator books what they would spend.
   emulator.charge(minted.outputs['key-id'] as string, { usd: 0.0125 });
@@ -103,6 +116,43 @@ try {
     (r) => (r.code === 0 && r.outputs.revoked === '1' ? undefined : 'the run-scoped revoke should delete the shared key'),
   );
 
+  console.log('\n=== A scheduled prune: keys of runs that died before their post step');
+  // Run 2001 was killed before its post step, so its key outlived it; run 2002 is still going.
+  github.setRun('2001', 'completed').setRun('2002', 'in_progress');
+  const runEnv = (run: string) => ({ GITHUB_RUN_ID: run, GITHUB_JOB: 'tests' });
+  const jobInputs = { ...base, 'admin-key': emulator.adminKey, ttl: '2h', 'usd-limit': '1', description: 'tests' };
+  const orphan = await step(
+    'run 2001: mint (its runner dies before the post step)',
+    'main',
+    { inputs: jobInputs, env: runEnv('2001') },
+    (r) => (r.code === 0 ? undefined : 'minting should succeed'),
+  );
+  emulator.charge(orphan.outputs['key-id'] as string, { usd: 0.03 });
+  const running = await step('run 2002: mint (still running)', 'main', { inputs: jobInputs, env: runEnv('2002') }, (r) =>
+    r.code === 0 ? undefined : 'minting should succeed',
+  );
+  await step(
+    'prune: ask GitHub which runs have finished',
+    'main',
+    {
+      inputs: { ...base, mode: 'prune', 'admin-key': emulator.adminKey, 'github-token': github.token },
+      env: { GITHUB_RUN_ID: '3000', GITHUB_JOB: 'prune', GITHUB_API_URL: github.url },
+    },
+    (r) => {
+      const left = emulator.mintedKeys().map((key) => key.id);
+      if (r.code !== 0 || r.outputs.revoked !== '1') return 'prune should delete exactly the dead run’s key';
+      return left.includes(running.outputs['key-id'] as string) && !left.includes(orphan.outputs['key-id'] as string)
+        ? undefined
+        : 'prune should keep the running run’s key and delete the dead one’s';
+    },
+  );
+  await step(
+    'run 2002 ends: its post step revokes its key',
+    'post',
+    { inputs: jobInputs, state: running.state, env: runEnv('2002') },
+    (r) => (r.code === 0 && emulator.mintedKeys().length === 0 ? undefined : 'the post step should revoke the running job’s key'),
+  );
+
   if (emulator.mintedKeys().length > 0) problems.push('a minted key is still active');
 
   console.log('\nSummary');
@@ -112,5 +162,6 @@ try {
   console.log(problems.length === 0 ? '\nDemo passed.' : `\nDemo FAILED:\n  ${problems.join('\n  ')}`);
 } finally {
   await emulator.stop();
+  await github.stop();
 }
 process.exitCode = problems.length === 0 ? 0 : 1;

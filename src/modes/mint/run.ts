@@ -69,7 +69,8 @@ export async function mint(config: MintConfig, client: VeniceClient, run: RunIde
       ],
     );
     const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - Date.now())})` : '';
-    info(`Minted INFERENCE key ${created.id}${ttl}; ${ENDED_BY[config.scope]}.`);
+    const caps = describeCaps(created);
+    info(`Minted INFERENCE key ${created.id}${ttl}, ${caps}; ${ENDED_BY[config.scope]}.`);
   } finally {
     guard.release();
   }
@@ -130,6 +131,14 @@ function publish(config: MintConfig, created: CreatedKey, run: RunIdentity): voi
     setOutput('handoff', seal({ apiKey: created.apiKey, id: created.id, expiresAt: created.expiresAt }, config.handoffSecret, run));
   }
   if (config.exportEnv) exportVariable(config.exportEnv, created.apiKey);
+}
+
+/** The caps as a person reads them: `capped at 1 USD and 5 DIEM (LIFETIME)`, or `no spending cap`. */
+function describeCaps(created: CreatedKey): string {
+  const amounts = (['usd', 'diem'] as const)
+    .filter((currency) => typeof created.consumptionLimit?.[currency] === 'number')
+    .map((currency) => `${created.consumptionLimit[currency]} ${currency.toUpperCase()}`);
+  return amounts.length === 0 ? 'no spending cap' : `capped at ${amounts.join(' and ')} (${created.limitPeriod})`;
 }
 
 function describeCap(amount: number | null | undefined, period: string): string {
@@ -253,10 +262,12 @@ async function explainCreateError(error: VeniceApiError, client: VeniceClient): 
 }
 
 /**
- * The runner cancels with SIGINT, then SIGTERM 7.5 s later. While a create is in
+ * The runner cancels with SIGINT, then SIGTERM (SIGBREAK on Windows) 7.5 s later. While a create is in
  * flight we hold on so its key is recorded for the post step; at any other moment
  * the ledger already says all the post step needs, so we stop at once.
  */
+const CANCEL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
+
 class CancellationGuard {
   cancelled = false;
   private inFlight = 0;
@@ -270,8 +281,7 @@ class CancellationGuard {
   };
 
   constructor() {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    for (const signal of CANCEL_SIGNALS) process.on(signal, this.onSignal);
   }
 
   async around<T>(work: Promise<T>): Promise<T> {
@@ -284,7 +294,6 @@ class CancellationGuard {
   }
 
   release(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    for (const signal of CANCEL_SIGNALS) process.off(signal, this.onSignal);
   }
 }
