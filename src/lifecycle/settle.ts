@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type Clock, SYSTEM_CLOCK } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { info, error as logError, messageOf, warning } from '../runner/log.js';
 import { writeSummary } from '../runner/summary.js';
@@ -17,13 +17,6 @@ import { SPEND_HEADERS, SPEND_NOTE, spendCells } from './spend.js';
  */
 export const COMMIT_GRACE_MS = 5_000;
 const LOOK_AGAIN_MS = 2_000;
-
-/** The post step's sense of time: injected in tests, so that they never depend on the machine's speed. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<unknown>;
-}
-const SYSTEM_CLOCK: Clock = { now: Date.now, sleep };
 
 /**
  * The post step's work: revoke this job's key and remove any key an unanswered create

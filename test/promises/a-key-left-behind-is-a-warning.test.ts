@@ -5,8 +5,9 @@
  * step's clock is injected, so this holds whatever the machine's speed.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../../src/clock.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
-import { type Clock, COMMIT_GRACE_MS, settle } from '../../src/lifecycle/settle.ts';
+import { COMMIT_GRACE_MS, settle } from '../../src/lifecycle/settle.ts';
 import type { VeniceClient } from '../../src/venice/client.ts';
 import type { ListedKey } from '../../src/venice/types.ts';
 

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type Clock, SYSTEM_CLOCK } from '../../clock.js';
 import { formatDuration } from '../../duration.js';
 import { parseInstant } from '../../instant.js';
 import { explainAdminKeyError } from '../../lifecycle/admin-key.js';
@@ -25,11 +25,11 @@ export const CREATE_WAIT_BUDGET_MS = 5 * 60_000;
  * is deleted here, before the step fails. A key made for later (`revoke: false`, a
  * handoff) is released from the post step only once it is handed over.
  */
-export async function mint(config: MintConfig, client: VeniceClient, run: RunIdentity): Promise<void> {
+export async function mint(config: MintConfig, client: VeniceClient, run: RunIdentity, clock: Clock = SYSTEM_CLOCK): Promise<void> {
   const ledger = Ledger.create(config.adminKey, run);
   const guard = new CancellationGuard();
   try {
-    const { created, name } = await createKey(config, client, run, ledger, guard);
+    const { created, name } = await createKey(config, client, run, ledger, guard, clock);
     // Mask first: nothing may print, store or export the secret before the runner knows it.
     mask(created.apiKey);
     ledger.created(name, created.id, created.expiresAt);
@@ -68,7 +68,7 @@ export async function mint(config: MintConfig, client: VeniceClient, run: RunIde
         ['Ended by', ENDED_BY[config.scope]],
       ],
     );
-    const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - Date.now())})` : '';
+    const ttl = created.expiresAt ? ` (expires in ${formatDuration(Date.parse(created.expiresAt) - clock.now())})` : '';
     const caps = describeCaps(created);
     info(`Minted INFERENCE key ${created.id}${ttl}, ${caps}; ${ENDED_BY[config.scope]}.`);
   } finally {
@@ -176,11 +176,12 @@ async function createKey(
   run: RunIdentity,
   ledger: Ledger,
   guard: CancellationGuard,
+  clock: Clock,
 ): Promise<{ created: CreatedKey; name: string }> {
-  const started = Date.now();
+  const started = clock.now();
   for (let attempt = 1; ; attempt++) {
     const name = keyName(run, config.scope, newNonce(), config.label);
-    ledger.sending(name, Date.now());
+    ledger.sending(name, clock.now());
     let error: unknown;
     try {
       return { created: await guard.around(client.createKey(createBody(config, name))), name };
@@ -202,7 +203,7 @@ async function createKey(
     // Waiting out the creation limit is bounded by time, not attempts: a large matrix may need several windows.
     if (!rateLimited && attempt >= config.maxAttempts) throw error;
     const delay = retryDelayMs(attempt, error.serverWaitMs);
-    const spent = Date.now() - started;
+    const spent = clock.now() - started;
     if (spent + delay > CREATE_WAIT_BUDGET_MS) {
       throw new Error(
         rateLimited
@@ -213,7 +214,7 @@ async function createKey(
       );
     }
     info(`Creating the key failed (${error.message}); trying again in ${formatDuration(delay)}.`);
-    await sleep(delay);
+    await clock.sleep(delay);
   }
 }
 

@@ -1,0 +1,58 @@
+/**
+ * README: "the action deletes only keys it minted for your repository ... never an ADMIN
+ * key", and a cleanup that cannot delete one key still deletes the rest and then fails
+ * naming it.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { deleteKeys, removeByName, throwOnFailures } from '../../src/lifecycle/deletion.ts';
+import { keyName } from '../../src/lifecycle/naming.ts';
+import type { VeniceClient } from '../../src/venice/client.ts';
+import type { ListedKey } from '../../src/venice/types.ts';
+
+const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
+const NAME = keyName(RUN, 'job', 'abcdefgh', 'label');
+const key = (id: string, apiKeyType: 'INFERENCE' | 'ADMIN', description = NAME): ListedKey => ({
+  id,
+  apiKeyType,
+  description,
+  createdAt: null,
+  expiresAt: null,
+  last6Chars: '',
+});
+
+function venice(failing: string[] = []) {
+  const deleted: string[] = [];
+  const client = {
+    deleteKey: async (id: string) => {
+      if (failing.includes(id)) throw new Error('DELETE /api_keys answered 500');
+      deleted.push(id);
+      return 'deleted' as const;
+    },
+  } as unknown as VeniceClient;
+  return { client, deleted };
+}
+afterEach(() => vi.restoreAllMocks());
+
+describe('a cleanup deletes only INFERENCE keys it named, and one failure stops nothing', () => {
+  it('an ADMIN key that carries exactly our name is never deleted by name', async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const { client, deleted } = venice();
+    const found = await removeByName(client, [key('admin', 'ADMIN'), key('ours', 'INFERENCE'), key('x', 'INFERENCE', 'x')], NAME);
+    expect(deleted).toEqual(['ours']);
+    expect(found.map((removal) => removal.key.id)).toEqual(['ours']);
+  });
+
+  it('a delete that fails does not stop the others; the step then fails naming it', async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const { client, deleted } = venice(['b']);
+    const removals = await deleteKeys(client, [key('a', 'INFERENCE'), key('b', 'INFERENCE'), key('c', 'INFERENCE')]);
+    expect(deleted).toEqual(['a', 'c']);
+    expect(removals.map(({ key, outcome }) => [key.id, outcome])).toEqual([
+      ['a', 'deleted'],
+      ['b', 'failed'],
+      ['c', 'deleted'],
+    ]);
+    const failures = removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error }));
+    expect(() => throwOnFailures(failures)).toThrow(/^1 key\(s\) could not be deleted: b\. Run this step again to retry\.$/);
+  });
+});
