@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Dispatcher, exchange, isLoopback } from '../http/transport.js';
 import { httpError, transportError, VeniceApiError } from './errors.js';
 import { redact } from './keys.js';
 import { retryDelayMs } from './retry.js';
-import { BodyTooLargeError, type Dispatcher, exchange, isLoopback } from './transport.js';
 import type { CreatedKey, CreateKeyBody, ListedKey, RateLimits } from './types.js';
 
 /** A typed client for the part of Venice's API a key-management action needs. */
@@ -14,7 +14,7 @@ export interface ClientOptions {
   maxAttempts: number;
   /** Upper bound on the total time spent waiting between attempts. */
   retryBudgetMs?: number;
-  /** Tests pass undici's MockAgent; otherwise chosen per request (see transport.ts). */
+  /** Tests pass undici's MockAgent; otherwise chosen per request (see http/transport.ts). */
   dispatcher?: Dispatcher;
   debug?: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -183,15 +183,7 @@ export class VeniceClient {
         this.options.dispatcher,
       );
     } catch (error) {
-      const failure =
-        error instanceof BodyTooLargeError
-          ? new VeniceApiError(`${label} failed: ${error.message}.`, {
-              kind: 'oversize',
-              status: error.status,
-              retryable: false,
-              outcomeUnknown: true,
-            })
-          : transportError(label, error, timeoutMs);
+      const failure = transportError(label, error, timeoutMs);
       log(failure.kind);
       throw this.redacted(failure);
     }

@@ -1,7 +1,7 @@
+import { classifyFailure, type FailureKind, quoteUntrusted } from '../http/failure.js';
 import { type HeaderSource, serverRequestedWaitMs } from './retry.js';
-import { NotSentError, ProxyRefusedError } from './transport.js';
 
-export type ErrorKind = 'http' | 'timeout' | 'network' | 'tls' | 'proxy' | 'not-sent' | 'oversize' | 'invalid-answer';
+export type ErrorKind = FailureKind | 'http' | 'invalid-answer';
 
 interface ErrorFacts {
   kind: ErrorKind;
@@ -41,10 +41,7 @@ export class VeniceApiError extends Error {
 }
 
 /** Server text as inert data: one line, quoted, with its escapes visible, and bounded. */
-export function quoteServerText(text: string, max = 300): string {
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(cut).replace(/[\u0085\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+export const quoteServerText = quoteUntrusted;
 
 /** Turns a zod-style `{ field: { _errors: [...] } }` tree into `field: message` lines. */
 export function flattenDetails(details: unknown, path: string[] = []): string[] {
@@ -83,59 +80,8 @@ export function httpError(label: string, status: number, headers: HeaderSource, 
   });
 }
 
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-const TLS_FAILURES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL/;
-interface Failure {
-  name?: string;
-  code?: string;
-  message?: string;
-  cause?: Failure;
-}
-
-/** fetch wraps what went wrong in causes (`fetch failed` ← … ← the socket's error); the innermost says most. */
-function causes(error: unknown): Failure[] {
-  const chain: Failure[] = [];
-  for (let at = error as Failure | undefined; at && typeof at === 'object' && chain.length < 5; at = at.cause) chain.push(at);
-  return chain;
-}
-
-/** Why a request got no HTTP answer from Venice: a timeout, a proxy, TLS, or the network. */
+/** Why a request got no usable answer from Venice (see http/failure.ts). */
 export function transportError(label: string, error: unknown, timeoutMs: number): VeniceApiError {
-  const chain = causes(error);
-  const outer = chain[0] ?? {};
-  const innermost = chain[chain.length - 1] ?? {};
-  const code = [...chain].reverse().find((failure) => failure.code && typeof failure.code === 'string')?.code ?? '';
-  const text = String(innermost.message ?? error);
-  // fetch refuses a request it cannot build (a header with a line break or a non-ASCII
-  // character, a bad URL) with a TypeError of its own, before anything is sent.
-  const unsendable = error instanceof NotSentError || (outer.name === 'TypeError' && outer.message !== 'fetch failed' && !outer.cause);
-  if (unsendable) {
-    const why =
-      error instanceof NotSentError ? error.message : 'the request could not be built (a key or a URL holds characters HTTP cannot carry)';
-    return new VeniceApiError(`${label} was not sent: ${why}.`, { kind: 'not-sent', retryable: false, outcomeUnknown: false });
-  }
-  if (chain.some((failure) => failure.name === 'TimeoutError')) {
-    return new VeniceApiError(`${label} timed out after ${timeoutMs} ms.`, { kind: 'timeout', retryable: true, outcomeUnknown: true });
-  }
-  const refused = chain.find((failure) => failure instanceof ProxyRefusedError) as ProxyRefusedError | undefined;
-  if (refused) {
-    const status = refused.statusCode;
-    const why =
-      status === 407
-        ? 'the proxy refused the credentials (407 Proxy Authentication Required). Put the right user and password in the proxy URL (HTTPS_PROXY=http://user:password@host:port), or ask for access'
-        : `the proxy refused to connect (${status})`;
-    // The request never reached Venice, so nothing was created.
-    return new VeniceApiError(`${label} failed: ${why}.`, { kind: 'proxy', status, retryable: status >= 500, outcomeUnknown: false });
-  }
-  if (TLS_FAILURES.test(code)) {
-    return new VeniceApiError(
-      `${label} failed: the server's TLS certificate is not trusted (${code}). If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS at that CA's certificate.`,
-      { kind: 'tls', retryable: false, outcomeUnknown: false },
-    );
-  }
-  return new VeniceApiError(`${label} failed: ${code ? `${code} ` : ''}${quoteServerText(text)}`, {
-    kind: 'network',
-    retryable: true,
-    outcomeUnknown: !CONNECT_FAILURES.has(code),
-  });
+  const failure = classifyFailure(error, timeoutMs);
+  return new VeniceApiError(`${label} ${failure.text}`, failure);
 }

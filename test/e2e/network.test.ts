@@ -12,8 +12,10 @@ import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runJob, runStep } from '../../emulator/fake-runner.ts';
+import { runJob, runStep, type StepOptions, type StepResult } from '../../emulator/fake-runner.ts';
+import { GitHubApiEmulator } from '../../emulator/github-api.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import { type ProxyBehaviour, startFaultProxy } from '../helpers/fault-proxy.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 const PROXIED_HOST = 'venice.test';
@@ -175,7 +177,7 @@ describe.skipIf(!certificate)('HTTPS and proxies', () => {
       });
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(
-        '::error::POST /api_keys failed: the proxy refused the credentials (407 Proxy Authentication Required).',
+        `::error::POST /api_keys was not sent (proxy ${guarded.url}): the proxy refused the credentials (407 Proxy Authentication Required).`,
       );
       expect(result.stdout).not.toContain('timed out');
       expect(guarded.tunnels).toHaveLength(1);
@@ -212,6 +214,146 @@ describe('plain HTTP to this machine', () => {
     } finally {
       await emulator.stop();
       await new Promise((resolve) => proxy.server.close(resolve));
+    }
+  });
+});
+
+/**
+ * A proxy that fails the CONNECT, in every way a proxy can: each step of the built action
+ * must end by itself within about timeout × attempts, having dialled the proxy a handful
+ * of times at most (undici alone re-dials a proxy that closes the CONNECT for ever), and
+ * must say the request was not sent, naming the proxy. The step is killed if it outlives
+ * timeout × attempts + 30 s; a killed step fails the test.
+ */
+describe('a broken proxy', () => {
+  const TIMEOUT_S = 3;
+  const ATTEMPTS = 1;
+  const LIFETIME_MS = (TIMEOUT_S * ATTEMPTS + 30) * 1_000;
+  const connection = { timeout: `${TIMEOUT_S}s`, 'max-attempts': String(ATTEMPTS) };
+  // Addressed by names only a proxy could resolve; these proxies never open a tunnel.
+  const VENICE = 'https://venice.test:8443/api/v1';
+  const GITHUB = 'https://github.test:8443';
+
+  /** The step, killed if it has not exited by itself within LIFETIME_MS. */
+  async function bounded(step: 'main' | 'post', options: StepOptions): Promise<StepResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const result = await runStep(step, {
+      ...options,
+      onSpawn: (child) => {
+        timer = setTimeout(() => child.kill('SIGKILL'), LIFETIME_MS);
+      },
+    });
+    clearTimeout(timer);
+    expect(result.signal, 'the step did not exit by itself').toBeNull();
+    return result;
+  }
+
+  const notSent = (stdout: string, proxyUrl: string) =>
+    expect(stdout).toMatch(
+      new RegExp(`was not sent \\(proxy ${proxyUrl.replace(/\./g, '\\.')}\\): the proxy [^\n]*(407|closed|CONNECT|not HTTP)`),
+    );
+
+  let emulator: VeniceEmulator;
+  beforeAll(async () => {
+    emulator = await new VeniceEmulator().start();
+  });
+  afterAll(async () => {
+    await emulator.stop();
+  });
+
+  const BEHAVIOURS: ProxyBehaviour[] = ['close', 'hang', 'garbage', '407'];
+
+  it.each(BEHAVIOURS)('proxy %s: mint ends, says nothing was created, and leaves nothing to settle', async (behaviour) => {
+    const proxy = await startFaultProxy(behaviour);
+    try {
+      const result = await bounded('main', {
+        inputs: { ...connection, 'base-url': VENICE, 'admin-key': emulator.adminKey },
+        env: { HTTPS_PROXY: proxy.url },
+      });
+      expect(result.code).toBe(1);
+      notSent(result.stdout, proxy.url);
+      expect(result.stdout).not.toContain('may have been created');
+      expect(result.state.ledger ?? '').toBe('');
+      expect(result.stderr).toBe('');
+      expect(proxy.connects()).toBeLessThanOrEqual(3);
+      assertNoKeyLeaked(result, [emulator.adminKey]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it.each(BEHAVIOURS)('proxy %s: the post step ends, and names the proxy', async (behaviour) => {
+    // A key minted directly (loopback), then a post step whose base-url only a proxy could reach.
+    const main = await runStep('main', { inputs: { ...connection, 'base-url': emulator.url, 'admin-key': emulator.adminKey } });
+    expect(main.code).toBe(0);
+    const proxy = await startFaultProxy(behaviour);
+    try {
+      const result = await bounded('post', {
+        inputs: { ...connection, 'base-url': VENICE, 'admin-key': emulator.adminKey },
+        state: main.state,
+        env: { HTTPS_PROXY: proxy.url },
+      });
+      expect(result.code).toBe(1);
+      notSent(result.stdout, proxy.url);
+      expect(result.stderr).toBe('');
+      // The DELETE, then the list that would settle it: a handful of CONNECTs, not thousands.
+      expect(proxy.connects()).toBeLessThanOrEqual(6);
+      assertNoKeyLeaked(result, [emulator.adminKey, main.outputs['api-key'] as string]);
+    } finally {
+      await proxy.stop();
+      await runStep('post', { inputs: { 'base-url': emulator.url, 'admin-key': emulator.adminKey }, state: main.state });
+    }
+  });
+
+  it.each(BEHAVIOURS)("proxy %s: prune's GitHub call ends, names the proxy, and prune decides by age", async (behaviour) => {
+    const main = await runStep('main', { inputs: { ...connection, 'base-url': emulator.url, 'admin-key': emulator.adminKey } });
+    expect(main.code).toBe(0);
+    const proxy = await startFaultProxy(behaviour);
+    const token = 'ghs_brokenproxytoken';
+    try {
+      const result = await bounded('main', {
+        inputs: { ...connection, 'base-url': emulator.url, 'admin-key': emulator.adminKey, mode: 'prune', 'github-token': token },
+        // Venice on loopback goes direct; GitHub's API, by name, through the broken proxy.
+        env: { HTTPS_PROXY: proxy.url, GITHUB_API_URL: GITHUB },
+      });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('::warning::Deciding by age alone');
+      notSent(result.stdout, proxy.url);
+      expect(result.stderr).toBe('');
+      expect(proxy.connects()).toBeLessThanOrEqual(3);
+      assertNoKeyLeaked(result, [emulator.adminKey, token]);
+    } finally {
+      await proxy.stop();
+      await runStep('post', { inputs: { 'base-url': emulator.url, 'admin-key': emulator.adminKey }, state: main.state });
+    }
+  });
+});
+
+describe('plain HTTP to GitHub on this machine', () => {
+  it("prune's GitHub calls never go through a proxy, even with NODE_USE_ENV_PROXY, so the token is never sent to it", async () => {
+    const emulator = await new VeniceEmulator().start();
+    const github = await new GitHubApiEmulator().start();
+    github.setRun('1234567890', 'completed');
+    const proxy = await startFaultProxy('tunnel');
+    try {
+      const env = { HTTP_PROXY: proxy.url, http_proxy: proxy.url, HTTPS_PROXY: proxy.url, NODE_USE_ENV_PROXY: '1' };
+      const inputs = { 'base-url': emulator.url, 'admin-key': emulator.adminKey };
+      const main = await runStep('main', { inputs });
+      expect(main.code).toBe(0);
+      const result = await runStep('main', {
+        inputs: { ...inputs, mode: 'prune', 'github-token': github.token },
+        env: { ...env, GITHUB_API_URL: github.url },
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(github.log.map((entry) => `${entry.path} ${entry.status}`)).toEqual(['/repos/octo-org/octo-repo/actions/runs/1234567890 200']);
+      expect(proxy.connections()).toBe(0);
+      expect(proxy.seen()).not.toContain(github.token);
+      expect(emulator.mintedKeys()).toEqual([]);
+    } finally {
+      await proxy.stop();
+      await github.stop();
+      await emulator.stop();
     }
   });
 });

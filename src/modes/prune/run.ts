@@ -1,5 +1,5 @@
-import { type RunState, workflowRunStates } from '../../action/workflow-runs.js';
 import { formatDuration } from '../../duration.js';
+import { type RunState, workflowRunStates } from '../../github/workflow-runs.js';
 import { explainAdminKeyError } from '../../lifecycle/admin-key.js';
 import { deleteKeys, type Removal, removedKeys, throwOnFailures, VERDICT } from '../../lifecycle/deletion.js';
 import { isOurs, type KeyName, parseKeyName, type RunIdentity } from '../../lifecycle/naming.js';
