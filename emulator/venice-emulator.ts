@@ -50,6 +50,8 @@ export type Fault =
 export interface FaultRule {
   method?: string;
   path?: string;
+  /** Matches paths that `path` cannot name in advance, e.g. `/api_keys/{id}`. */
+  pathPattern?: RegExp;
   times: number;
   fault: Fault;
 }
@@ -135,6 +137,8 @@ export function newSecret(type: KeyType): string {
 
 export class VeniceEmulator {
   readonly log: LoggedRequest[] = [];
+  /** Every key this emulator ever held, deleted or not: what a test checks the log against. */
+  readonly made: StoredKey[] = [];
   /** Requests that have arrived, answered or not (the log records them when they end). */
   received = 0;
   readonly adminKey: string;
@@ -198,6 +202,7 @@ export class VeniceEmulator {
       ...fields,
     };
     this.keys.set(key.id, key);
+    this.made.push(key);
     return key;
   }
 
@@ -219,8 +224,13 @@ export class VeniceEmulator {
     return this.activeKeys().filter((key) => key.secret !== this.adminKey && key.secret !== this.inferenceKey);
   }
 
-  inject(fault: Fault, match: { method?: string; path?: string; times?: number } = {}): void {
-    this.faults.push({ method: match.method, path: match.path, times: match.times ?? 1, fault });
+  inject(fault: Fault, match: { method?: string; path?: string; pathPattern?: RegExp; times?: number } = {}): void {
+    this.faults.push({ method: match.method, path: match.path, pathPattern: match.pathPattern, times: match.times ?? 1, fault });
+  }
+
+  /** Requests that have arrived and are still being handled (a delayed commit, say); hung ones are not counted. */
+  get pending(): number {
+    return this.received - this.log.length;
   }
 
   clearFaults(): void {
@@ -251,7 +261,11 @@ export class VeniceEmulator {
 
   private takeFault(method: string, path: string): Fault | undefined {
     const index = this.faults.findIndex(
-      (rule) => rule.times > 0 && (!rule.method || rule.method === method) && (!rule.path || rule.path === path),
+      (rule) =>
+        rule.times > 0 &&
+        (!rule.method || rule.method === method) &&
+        (!rule.path || rule.path === path) &&
+        (!rule.pathPattern || rule.pathPattern.test(path)),
     );
     if (index < 0) return undefined;
     const rule = this.faults[index] as FaultRule;
