@@ -5,7 +5,6 @@
  *   --seed S    start from this seed (default: a new one, printed)
  *   --path P    replay one failing case (with its --seed), as a failure prints them
  *   --flow job|handoff   only one of the two flows
- *   --strict    tolerate no known issue
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -16,7 +15,6 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     path: { type: 'string' },
     flow: { type: 'string' },
-    strict: { type: 'boolean', default: false },
   },
 });
 
@@ -26,7 +24,6 @@ console.log(`chaos: ${runs} schedule(s) per flow from seed ${seed}${values.path 
 
 const env: NodeJS.ProcessEnv = { ...process.env, CHAOS_RUNS: runs, CHAOS_SEED: seed };
 if (values.path) env.CHAOS_PATH = values.path;
-if (values.strict) env.CHAOS_STRICT = '1';
 const files = values.flow ? [`test/chaos/${values.flow === 'job' ? 'mint-post' : 'handoff'}.test.ts`] : ['test/chaos'];
 
 // `npm run` puts the project's vitest on PATH.

@@ -11,7 +11,11 @@ const UNIT_MS: Record<string, number> = {
  * Returns milliseconds, or undefined when the text is not a duration.
  */
 export function parseDuration(text: string): number | undefined {
-  const value = text.trim().toLowerCase();
+  // `1h 30m`, as formatDuration shows it, reads back.
+  const value = text
+    .trim()
+    .toLowerCase()
+    .replace(/(ms|s|m|h|d)\s+(?=\d)/g, '$1');
   if (/^\d+$/.test(value)) return Number(value) * 1_000;
   if (!/^(\d+(ms|s|m|h|d))+$/.test(value)) return undefined;
   let total = 0;

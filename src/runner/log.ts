@@ -22,10 +22,17 @@ export function redacted(text: string): string {
   return redact(text, secrets);
 }
 
+/**
+ * On one line and without secrets. Redacted before and after joining the lines: a secret
+ * may itself span lines, or arrive split by a line break that joining turns into a space.
+ */
+export function redactedOneLine(text: string): string {
+  return redacted(redacted(text).replace(/[\r\n\u2028\u2029\u0085]+/g, ' '));
+}
+
 /** Text as the log may show it: nothing key-shaped, one line, no command the runner would run. */
 export function loggable(text: string): string {
-  return redacted(text)
-    .replace(/[\r\n\u2028\u2029\u0085]+/g, ' ')
+  return redactedOneLine(text)
     .replace(/##\[/g, '##\\[')
     .replace(/^(\s*)::/, '$1\\::');
 }

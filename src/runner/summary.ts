@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { messageOf, redacted, warning } from './log.js';
+import { messageOf, redactedOneLine, warning } from './log.js';
 
 /**
  * The job summary is Markdown with HTML. Text from Venice or from other keys on the
@@ -9,9 +9,7 @@ import { messageOf, redacted, warning } from './log.js';
  */
 export function summaryText(text: string): string {
   // Redacted first: once escaped, a key is no longer the text the runner masks.
-  return redacted(text)
-    .replace(/[\r\n\u2028\u2029\u0085]+/g, ' ')
-    .replace(/[&<>"'`[\]()*_~!#|\\]/g, (char) => `&#${char.charCodeAt(0)};`);
+  return redactedOneLine(text).replace(/[&<>"'`[\]()*_~!#|\\]/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 export type Cell = string | { html: string };

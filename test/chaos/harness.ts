@@ -8,8 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import fc from 'fast-check';
 import { type Annotation, renderLog, runStep, type StepOptions, type StepResult } from '../../emulator/fake-runner.ts';
 import { type Fault, type StoredKey, VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { COMMIT_GRACE_MS } from '../../src/modes/settle.ts';
-import { isOurs, keyName, parseKeyName } from '../../src/naming.ts';
+import { isOurs, keyName, parseKeyName } from '../../src/lifecycle/naming.ts';
+import { COMMIT_GRACE_MS } from '../../src/lifecycle/settle.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 export const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
@@ -116,8 +116,6 @@ function boundMs(chaos: ChaosCase, step: 'main' | 'post' | 'receive' | 'revoke')
 /** What a case saw; a violated invariant is a thrown Error naming it, with the logs. */
 export interface Outcome {
   steps: Record<string, StepResult>;
-  /** Leftovers tolerated as a known issue, by issue and key. */
-  known: string[];
 }
 
 interface Played {
@@ -137,18 +135,10 @@ const DECOYS = (emulator: VeniceEmulator): StoredKey[] => [
   emulator.addKey({ apiKeyType: 'INFERENCE', description: 'production inference key' }),
 ];
 
-/**
- * Whether the known issue 15 §5 (the post step reports an orphan only in an info line)
- * is tolerated. Remove once the post step warns (`::warning::`) about a possible orphan;
- * CHAOS_STRICT=1 holds the suite to that now.
- */
-const TOLERATE_ISSUE_15_ORPHAN_INFO = process.env.CHAOS_STRICT !== '1';
-
 /** Plays one case through `flow` and checks every invariant. */
 export async function play(flow: 'job' | 'handoff', chaos: ChaosCase): Promise<Outcome> {
   const emulator = await new VeniceEmulator().start();
   const played: Played[] = [];
-  const known: string[] = [];
   try {
     const decoys = [...DECOYS(emulator), ...emulator.activeKeys().filter((key) => key.description.startsWith('Seeded'))];
     for (const { route, fault } of chaos.faults) emulator.inject(emulatorFault(fault), { ...ROUTES[route], times: 1 });
@@ -244,16 +234,9 @@ export async function play(flow: 'job' | 'handoff', chaos: ChaosCase): Promise<O
       if (named) continue;
       // A final revoke that failed says so in an ::error::; running it again deletes the run's keys.
       if (revokeFailed && name?.scope === 'run') continue;
-      const onlyInInfo = played.some(
-        ({ name: stepName, result }) => stepName === 'post' && result.stdout.includes(`No key named "${stem}`),
-      );
-      if (onlyInInfo && TOLERATE_ISSUE_15_ORPHAN_INFO) {
-        known.push(`issue 15 §5: key "${key.description}" committed after the post step stopped looking; only an info line names it`);
-        continue;
-      }
       throw new Violation(`key ${key.id} "${key.description}" is left, and no warning or error names it`);
     }
-    return { steps: Object.fromEntries(played.map(({ name, result }) => [name, result])), known };
+    return { steps: Object.fromEntries(played.map(({ name, result }) => [name, result])) };
   } catch (error) {
     if (error instanceof Error) error.message = `${error.message}\n${transcript(played, emulator)}`;
     throw error;

@@ -6,8 +6,8 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect } from 'vitest';
-import { type HandedKey, HandoffError, type HandoffFailure, open, seal } from '../../src/handoff.ts';
-import { type RunIdentity, repoTag } from '../../src/naming.ts';
+import { type HandedKey, HandoffError, type HandoffFailure, open, seal } from '../../src/lifecycle/handoff.ts';
+import { type RunIdentity, repoTag } from '../../src/lifecycle/naming.ts';
 import { generative } from '../helpers/generative.ts';
 
 const RUN: RunIdentity = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };

@@ -6,7 +6,16 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { isOurs, keyName, MAX_DESCRIPTION, parseKeyName, type RunIdentity, repoTag, SCOPES, sameKeyName } from '../../src/naming.ts';
+import {
+  isOurs,
+  keyName,
+  MAX_DESCRIPTION,
+  parseKeyName,
+  type RunIdentity,
+  repoTag,
+  SCOPES,
+  sameKeyName,
+} from '../../src/lifecycle/naming.ts';
 import { generative } from '../helpers/generative.ts';
 
 const segment = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,38}$/);

@@ -5,8 +5,8 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect } from 'vitest';
-import { type MintConfig, parseInputs } from '../../src/action/inputs.ts';
 import { parseDuration } from '../../src/duration.ts';
+import { type MintConfig, parseInputs } from '../../src/modes/index.ts';
 import { generative } from '../helpers/generative.ts';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');

@@ -6,8 +6,8 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, vi } from 'vitest';
-import { mask } from '../../src/action/log.ts';
-import { summaryText } from '../../src/action/summary.ts';
+import { mask } from '../../src/runner/log.ts';
+import { summaryText } from '../../src/runner/summary.ts';
 import { KEY_SHAPED } from '../../src/venice/keys.ts';
 import { generative } from '../helpers/generative.ts';
 

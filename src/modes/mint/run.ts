@@ -197,7 +197,14 @@ async function createKey(
       ledger.settled(name);
     }
     if (!error.retryable) throw await explainCreateError(error, client);
-    if (guard.cancelled) throw new Error('The job was cancelled before a key was created.');
+    if (guard.cancelled) {
+      const unsettled = ledger.entries.some((entry) => entry.name === name);
+      throw new Error(
+        unsettled
+          ? 'The job was cancelled while a key was being created; whether Venice made it is unknown, so the post step looks for it.'
+          : 'The job was cancelled before a key was created.',
+      );
+    }
 
     const rateLimited = error.status === 429;
     // Waiting out the creation limit is bounded by time, not attempts: a large matrix may need several windows.
