@@ -8,7 +8,9 @@ import { quoteServerText } from '../venice/errors.js';
 
 export type RunState = 'completed' | 'active' | 'missing';
 /** When runs cannot be read: why, and whether the token's permissions are the likely cause. */
-export type RunStates = { ok: true; states: Map<string, RunState> } | { ok: false; reason: string; permissions: boolean };
+export type RunStates =
+  /** `endedAt`: when each completed run ended (its `updated_at`), ISO 8601. */
+  { ok: true; states: Map<string, RunState>; endedAt: Map<string, string> } | { ok: false; reason: string; permissions: boolean };
 
 export async function workflowRunStates(
   token: string,
@@ -27,6 +29,7 @@ export async function workflowRunStates(
   const octokit = new GitHub(getOctokitOptions(token, { log }));
   const [owner = '', repo = ''] = repository.split('/');
   const states = new Map<string, RunState>();
+  const endedAt = new Map<string, string>();
   for (const runId of new Set(runIds)) {
     try {
       const { data } = await octokit.rest.actions.getWorkflowRun({
@@ -36,6 +39,7 @@ export async function workflowRunStates(
         request: { signal: AbortSignal.timeout(timeoutMs), log },
       });
       states.set(runId, data.status === 'completed' ? 'completed' : 'active');
+      if (data.status === 'completed' && data.updated_at) endedAt.set(runId, data.updated_at);
     } catch (error) {
       // Octokit reports a request that got no answer with a made-up status and no response.
       const status = (error as { response?: { status?: number } }).response?.status;
@@ -60,5 +64,5 @@ export async function workflowRunStates(
       permissions: true,
     };
   }
-  return { ok: true, states };
+  return { ok: true, states, endedAt };
 }
