@@ -14,7 +14,7 @@ export class GitHubApiEmulator {
   readonly token: string;
   failWith?: number;
   url = '';
-  private readonly runs = new Map<string, RunStatus>();
+  private readonly runs = new Map<string, { status: RunStatus; endedAt?: string }>();
   private readonly sockets = new Set<Socket>();
   private server?: Server;
 
@@ -22,8 +22,8 @@ export class GitHubApiEmulator {
     this.token = token;
   }
 
-  setRun(runId: string, status: RunStatus): this {
-    this.runs.set(runId, status);
+  setRun(runId: string, status: RunStatus, endedAt?: Date): this {
+    this.runs.set(runId, { status, endedAt: endedAt?.toISOString() });
     return this;
   }
 
@@ -39,12 +39,14 @@ export class GitHubApiEmulator {
         return answer(401, { message: 'Bad credentials' });
       }
       const match = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/.exec(path);
-      const status = match ? this.runs.get(match[3] as string) : undefined;
-      if (req.method !== 'GET' || !match || !status) return answer(404, { message: 'Not Found' });
+      const run = match ? this.runs.get(match[3] as string) : undefined;
+      if (req.method !== 'GET' || !match || !run) return answer(404, { message: 'Not Found' });
+      const { status, endedAt } = run;
       answer(200, {
         id: Number(match[3]),
         status,
         conclusion: status === 'completed' ? 'success' : null,
+        updated_at: (status === 'completed' && endedAt) || new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         html_url: `https://github.com/${match[1]}/${match[2]}/actions/runs/${match[3]}`,
       });
     });

@@ -28,6 +28,20 @@ export interface StoredKey {
   spent: { usd: number; diem: number };
 }
 
+export type RateLimitType = 'RPM' | 'RPD' | 'TPM' | 'FAILED_REQUESTS' | 'UNSUPPORTED_FEATURE_REQUESTS';
+
+/** One entry of the account's rate-limit log, as `GET /api_keys/rate_limits/log` shows it. */
+export interface RateLimitLogEntry {
+  apiKeyId: string;
+  modelId: string;
+  rateLimitTier: string;
+  rateLimitType: RateLimitType;
+  timestamp: string;
+}
+
+/** Venice keeps the account's last 50 exceeded limits. */
+const RATE_LIMIT_LOG_SIZE = 50;
+
 /** What a test can make the next matching request(s) suffer. */
 export type Fault =
   /** Answer with this status and JSON body (default: Venice's error for the status), or this raw text. */
@@ -146,6 +160,8 @@ export class VeniceEmulator {
   private readonly keys = new Map<string, StoredKey>();
   private readonly faults: FaultRule[] = [];
   private readonly creations: number[] = [];
+  /** The account's exceeded limits, newest first. */
+  private readonly rateLimitLog: RateLimitLogEntry[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly options: Required<Omit<EmulatorOptions, 'tls'>> & Pick<EmulatorOptions, 'tls'>;
   private server?: Server;
@@ -244,6 +260,23 @@ export class VeniceEmulator {
     key.spent.usd += amount.usd ?? 0;
     key.spent.diem += amount.diem ?? 0;
     key.lastUsedAt = new Date(this.options.now()).toISOString();
+  }
+
+  /**
+   * Records that a key exceeded a limit, as Venice's rate-limit log does (test set-up
+   * for inference calls the emulator does not serve). The log keeps the last 50.
+   */
+  exceedLimit(apiKeyId: string, modelId: string, rateLimitType: RateLimitType, at: number = this.options.now()): RateLimitLogEntry {
+    const entry: RateLimitLogEntry = {
+      apiKeyId,
+      modelId,
+      rateLimitTier: this.options.tier.id,
+      rateLimitType,
+      timestamp: new Date(at).toISOString(),
+    };
+    this.rateLimitLog.unshift(entry);
+    this.rateLimitLog.length = Math.min(this.rateLimitLog.length, RATE_LIMIT_LOG_SIZE);
+    return entry;
   }
 
   setBalances(balances: { USD: number; DIEM: number }): void {
@@ -365,18 +398,22 @@ export class VeniceEmulator {
       const caller = authorization ? this.authenticate(authorization) : undefined;
       return { status: 200, body: this.models(caller, query.get('type') ?? 'text') };
     }
-    const known = ['/api_keys', '/api_keys/rate_limits'].includes(path) || /^\/api_keys\/[^/]+$/.test(path);
+    const known = ['/api_keys', '/api_keys/rate_limits', '/api_keys/rate_limits/log'].includes(path) || /^\/api_keys\/[^/]+$/.test(path);
     if (!known) throw new HttpError(404, 'Not found');
     const caller = this.authenticate(authorization);
     if (method === 'GET' && path === '/api_keys/rate_limits') return { status: 200, body: { data: this.rateLimits(caller) } };
 
     if (caller.apiKeyType !== 'ADMIN') throw new HttpError(401, 'Admin API key required');
+    if (path === '/api_keys/rate_limits/log') {
+      if (method !== 'GET') throw new HttpError(405, `Method ${method} not allowed`);
+      return { status: 200, body: { object: 'list', data: this.rateLimitLog.map((entry) => ({ ...entry })) } };
+    }
     if (path === '/api_keys') {
       switch (method) {
         case 'GET':
           return { status: 200, body: { object: 'list', data: this.activeKeys().map((key) => this.describe(key, true)) } };
         case 'POST':
-          return this.create(parseJson(raw));
+          return this.create(parseJson(raw), caller);
         case 'PATCH':
           return { status: 200, body: { success: true, data: this.patch(parseJson(raw)) } };
         case 'DELETE':
@@ -409,7 +446,7 @@ export class VeniceEmulator {
     throw new HttpError(400, 'API key could not be found');
   }
 
-  private create(body: unknown): { status: number; body: unknown; headers: Record<string, string> } {
+  private create(body: unknown, caller: StoredKey): { status: number; body: unknown; headers: Record<string, string> } {
     const issues = new Issues();
     const input = expectObject(body, issues);
     checkKnownFields(input, ['apiKeyType', 'description', 'expiresAt', 'consumptionLimit', 'limitPeriod', 'modelPrivacy'], issues);
@@ -432,6 +469,8 @@ export class VeniceEmulator {
       'x-ratelimit-reset-requests': String(resetSeconds),
     });
     if (this.creations.length >= creationLimit) {
+      // Logged like an inference limit; no model was used, so the route stands in for one.
+      this.exceedLimit(caller.id, 'api_keys', 'RPM', now);
       throw new HttpError(429, 'Rate limit exceeded', {}, rateHeaders(0));
     }
     if (this.activeKeys().length >= activeKeyCap) {

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the built action, end to end, on the built-in Venice emulator. A job
  * verifies a key, mints a capped key, uses it, and ends: the post step reports what the
- * key spent and revokes it. Then a matrix shares one key: a minting job seals it, two
+ * key spent and the rate limits it ran into, and revokes it. Then a matrix shares one key: a minting job seals it, two
  * legs open it without a request, and a cleanup job revokes every key of the run. Last, a
  * scheduled prune asks the GitHub API (a stand-in) about the runs that minted keys: it
  * deletes the key of a run that died before its post step and keeps a running one's. Each
@@ -60,9 +60,10 @@ try {
     'usd-limit': '1',
     description: 'demo',
     'export-env': 'VENICE_API_KEY',
+    'openai-env': 'true',
   };
   const minted = await step('mint a capped 10-minute key', 'main', { inputs: mintInputs }, (r) =>
-    r.code === 0 && r.outputs['api-key'] ? undefined : 'minting should succeed',
+    r.code === 0 && r.outputs['api-key'] && r.env.OPENAI_BASE_URL === emulator.url ? undefined : 'minting should succeed',
   );
   const apiKey = minted.outputs['api-key'] as string;
 
@@ -76,9 +77,13 @@ try {
   );
   // The job's tests call Venice with the key; the emulator books what they would spend.
   emulator.charge(minted.outputs['key-id'] as string, { usd: 0.0125 });
+  // ... and they ran too fast for one model twice.
+  for (let i = 0; i < 2; i++) emulator.exceedLimit(minted.outputs['key-id'] as string, 'venice-uncensored', 'RPM');
 
   await step('job ends: report the spend and revoke the key', 'post', { inputs: mintInputs, state: minted.state }, (r) =>
-    r.code === 0 && r.stdout.includes('it spent 0.0125 USD') ? undefined : 'the post step should report the spend and revoke the key',
+    r.code === 0 && r.stdout.includes('it spent 0.0125 USD') && r.summary.includes('Rate limits the deleted keys ran into')
+      ? undefined
+      : 'the post step should report the spend and the rate limits, and revoke the key',
   );
 
   await step('the minted key is gone', 'main', { inputs: { ...base, 'api-key': apiKey, 'fail-on-invalid': 'false' } }, (r) =>

@@ -12,7 +12,8 @@ import { debug } from '../runner/log.js';
 export type RunState = 'completed' | 'active' | 'missing';
 /** When runs cannot be read: why, whether the token's permissions are the likely cause, and any transport failure. */
 export type RunStates =
-  | { ok: true; states: Map<string, RunState> }
+  /** `endedAt`: when each completed run ended (its `updated_at`), ISO 8601. */
+  | { ok: true; states: Map<string, RunState>; endedAt: Map<string, string> }
   | { ok: false; reason: string; permissions: boolean; failure?: TransportFailure };
 
 interface OctokitFailure {
@@ -39,6 +40,7 @@ export async function workflowRunStates(
   const octokit = new GitHub(getOctokitOptions(token, { log, baseUrl, request: { fetch: cappedFetch } }));
   const [owner = '', repo = ''] = repository.split('/');
   const states = new Map<string, RunState>();
+  const endedAt = new Map<string, string>();
   for (const runId of new Set(runIds)) {
     const label = `GET /repos/${owner}/${repo}/actions/runs/${runId}`;
     const couldNotSay = (why: string) => `the GitHub API could not say whether run ${runId} has finished (${why})`;
@@ -54,6 +56,7 @@ export async function workflowRunStates(
         return { ok: false, reason: couldNotSay(`${label} answered without a run's status`), permissions: false };
       }
       states.set(runId, data.status === 'completed' ? 'completed' : 'active');
+      if (data.status === 'completed' && data.updated_at) endedAt.set(runId, data.updated_at);
     } catch (error) {
       const { response, cause } = error as OctokitFailure;
       const status = response?.status;
@@ -80,5 +83,5 @@ export async function workflowRunStates(
       permissions: true,
     };
   }
-  return { ok: true, states };
+  return { ok: true, states, endedAt };
 }

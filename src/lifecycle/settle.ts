@@ -7,6 +7,7 @@ import type { ListedKey } from '../venice/types.js';
 import { deleteKeys, type Removal, removeByName } from './deletion.js';
 import type { LedgerEntry } from './ledger.js';
 import { isOurs, type RunIdentity, sameKeyName } from './naming.js';
+import { reportRateLimits } from './rate-limits.js';
 import { SPEND_HEADERS, SPEND_NOTE, spendCells } from './spend.js';
 
 /**
@@ -46,6 +47,11 @@ export async function settle(
       ['Key id', ...SPEND_HEADERS],
       revoked.map(({ key }) => [key.id, ...spendCells(key)]),
       SPEND_NOTE,
+    );
+    // One more request, only when a key was revoked: which rate limits it ran into.
+    await reportRateLimits(
+      client,
+      revoked.map(({ key }) => key.id),
     );
   }
   if (problems.length > 0) throw new Error(problems.join(' '));

@@ -1,5 +1,6 @@
 import { whySecretsMayBeMissing } from '../runner/context.js';
-import { type InputReader, spec, withDefault } from '../runner/inputs.js';
+import { flag, type InputReader, spec, withDefault } from '../runner/inputs.js';
+import { exportVariable } from '../runner/outputs.js';
 import { duration, headerSafe, InputError, minLength, type Parser, wholeNumber } from '../runner/parsers.js';
 import { type Connection, isSecureOrigin } from '../venice/client.js';
 import { keyTypeFromPrefix } from '../venice/keys.js';
@@ -79,3 +80,29 @@ export const HANDOFF_SECRET_INPUT = spec(
   minLength(MIN_HANDOFF_SECRET, 'Store a long random value as a repository secret, e.g. the output of `openssl rand -base64 32`.'),
   { secret: true, strict: true },
 );
+
+/** The variables OpenAI's SDKs and the tools built on them read; `openai-env` sets both. */
+export const OPENAI_ENV = { key: 'OPENAI_API_KEY', baseUrl: 'OPENAI_BASE_URL' } as const;
+
+/** mint and receive: also export the key and the API root under the names OpenAI-compatible tools read. */
+export const OPENAI_ENV_INPUT = flag(false);
+
+/** `export-env` may not name a variable `openai-env` sets: one would silently overwrite the other. */
+export function checkOpenAiEnv(values: { 'openai-env': boolean; 'export-env'?: string }, inputs: InputReader): void {
+  const name = values['export-env'];
+  if (!values['openai-env'] || !name) return;
+  const taken = Object.values(OPENAI_ENV).find((variable) => variable === name.toUpperCase());
+  if (!taken) return;
+  inputs.problem(
+    'export-env',
+    `is '${name}', a variable 'openai-env: true' sets itself (${OPENAI_ENV.key} holds the key, ${OPENAI_ENV.baseUrl} ` +
+      "the API root). Remove 'export-env', or give it another name, e.g. VENICE_API_KEY.",
+  );
+}
+
+/** Sets OPENAI_API_KEY (the key, already masked) and OPENAI_BASE_URL for this job's later steps. */
+export function exportOpenAiEnv(apiKey: string, baseUrl: URL): void {
+  exportVariable(OPENAI_ENV.key, apiKey);
+  // OpenAI's SDKs add their own paths (/chat/completions) to the root.
+  exportVariable(OPENAI_ENV.baseUrl, baseUrl.href.replace(/\/+$/, ''));
+}

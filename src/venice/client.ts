@@ -3,7 +3,7 @@ import { type Dispatcher, exchange, isLoopback } from '../http/transport.js';
 import { httpError, transportError, VeniceApiError } from './errors.js';
 import { redact } from './keys.js';
 import { retryDelayMs } from './retry.js';
-import type { CreatedKey, CreateKeyBody, ListedKey, RateLimits } from './types.js';
+import type { CreatedKey, CreateKeyBody, ListedKey, RateLimitLogEntry, RateLimits } from './types.js';
 
 /** A typed client for the part of Venice's API a key-management action needs. */
 
@@ -32,6 +32,8 @@ interface Call {
   body?: unknown;
   /** Retry only calls that are safe to repeat; a create is never repeated blindly. */
   idempotent: boolean;
+  /** Fewer attempts than the client's own, for a call whose answer is a courtesy. */
+  maxAttempts?: number;
 }
 
 /** Venice's cap on active (unexpired) keys per account. */
@@ -74,6 +76,32 @@ export class VeniceClient {
       idempotent: true,
     });
     return expectShape(answer?.data, Array.isArray, 'GET /models').map((model) => model.id);
+  }
+
+  /**
+   * The account's last 50 exceeded rate limits (ADMIN). Venice marks the route
+   * experimental and its answer is only ever a courtesy, so it gets one attempt: a
+   * caller that finds it missing or changed says so once and carries on.
+   */
+  async rateLimitLog(): Promise<RateLimitLogEntry[]> {
+    const answer = await this.call<{ data?: RateLimitLogEntry[] }>({
+      method: 'GET',
+      path: '/api_keys/rate_limits/log',
+      idempotent: true,
+      maxAttempts: 1,
+    });
+    return expectShape(
+      answer?.data,
+      (data) =>
+        Array.isArray(data) &&
+        data.every(
+          (entry) =>
+            isObject(entry) &&
+            ['apiKeyId', 'modelId', 'rateLimitType', 'timestamp'].every((field) => typeof entry[field] === 'string') &&
+            Number.isFinite(Date.parse(entry.timestamp)),
+        ),
+      'GET /api_keys/rate_limits/log',
+    );
   }
 
   /**
@@ -142,11 +170,12 @@ export class VeniceClient {
   }
 
   private async call<T>(call: Call): Promise<T> {
-    const { maxAttempts, retryBudgetMs, now } = this.options;
+    const { retryBudgetMs, now } = this.options;
+    const maxAttempts = call.maxAttempts ?? this.options.maxAttempts;
     const started = now();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt<T>(call, attempt);
+        return await this.attempt<T>(call, attempt, maxAttempts);
       } catch (error) {
         if (!(error instanceof VeniceApiError) || !error.retryable || !call.idempotent || attempt >= maxAttempts) throw error;
         const wait = retryDelayMs(attempt, error.serverWaitMs, this.options.random);
@@ -157,13 +186,13 @@ export class VeniceClient {
     }
   }
 
-  private async attempt<T>(call: Call, attempt: number): Promise<T> {
+  private async attempt<T>(call: Call, attempt: number, maxAttempts: number): Promise<T> {
     const { timeoutMs, key, now } = this.options;
     const query = call.query ? `?${new URLSearchParams(call.query)}` : '';
     const label = `${call.method} ${call.path}${query}`;
     const started = now();
     const log = (outcome: string) =>
-      this.options.debug?.(`${label} -> ${outcome} (attempt ${attempt}/${this.options.maxAttempts}, ${now() - started} ms)`);
+      this.options.debug?.(`${label} -> ${outcome} (attempt ${attempt}/${maxAttempts}, ${now() - started} ms)`);
 
     let answer: Awaited<ReturnType<typeof exchange>>;
     try {

@@ -48,3 +48,16 @@ export interface ListedKey {
   last6Chars: string;
   usage?: { trailingSevenDays?: { usd?: string; diem?: string } };
 }
+
+/** Which limit a key exceeded: throughput (RPM, RPD, TPM), or too many failing or unsupported requests. */
+export type RateLimitType = 'RPM' | 'RPD' | 'TPM' | 'FAILED_REQUESTS' | 'UNSUPPORTED_FEATURE_REQUESTS';
+
+/** One exceeded limit from the account's rate-limit log (the last 50; an experimental route). */
+export interface RateLimitLogEntry {
+  apiKeyId: string;
+  modelId: string;
+  rateLimitTier: string;
+  rateLimitType: RateLimitType;
+  /** ISO 8601. */
+  timestamp: string;
+}

@@ -77,6 +77,7 @@ it('a minted key is masked before the ledger, an output or the environment holds
       label: '',
       scope: 'job',
       exportEnv: 'VENICE_API_KEY',
+      openaiEnv: true,
     },
     client,
     RUN,
@@ -85,13 +86,18 @@ it('a minted key is masked before the ledger, an output or the environment holds
   expect(atMask).not.toContain('k1');
   expect(atMask).not.toContain('secretsecret');
   expect(files()).toContain('secretsecret');
+  expect(files()).toContain('OPENAI_API_KEY');
 });
 
 it('a received key is masked before an output or the environment holds it', async () => {
   const secret = 's'.repeat(40);
   const handoff = seal({ apiKey: 'VENICE_INFERENCE_KEY_recvrecv', id: 'k2', expiresAt: null }, secret, RUN);
-  await receive({ mode: 'receive', handoff, handoffSecret: secret, exportEnv: 'VENICE_API_KEY' }, RUN);
+  await receive(
+    { mode: 'receive', handoff, handoffSecret: secret, exportEnv: 'VENICE_API_KEY', openaiEnv: true, baseUrl: new URL(`${ORIGIN}/api/v1`) },
+    RUN,
+  );
   expect(atMask).toBeDefined();
   expect(atMask).not.toContain('recvrecv');
   expect(files()).toContain('recvrecv');
+  expect(files()).toContain('OPENAI_API_KEY');
 });

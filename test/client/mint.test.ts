@@ -43,6 +43,7 @@ const config: MintConfig = {
   expiresAt: new Date(Date.now() + 3_600_000),
   label: '',
   scope: 'job',
+  openaiEnv: false,
 };
 const client = () =>
   new VeniceClient({

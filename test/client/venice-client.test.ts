@@ -185,6 +185,48 @@ describe('retries', () => {
   });
 });
 
+describe('the rate-limit log (experimental): one attempt, whatever the client allows others', () => {
+  const LOG = '/api/v1/api_keys/rate_limits/log';
+  const ENTRY = { apiKeyId: 'k1', modelId: 'qwen3-4b', rateLimitTier: 'paid', rateLimitType: 'RPM', timestamp: '2030-01-01T10:00:00Z' };
+
+  it('reads the entries', async () => {
+    pool()
+      .intercept({ path: LOG, method: 'GET' })
+      .reply(200, { object: 'list', data: [ENTRY] }, json);
+    await expect(client().rateLimitLog()).resolves.toEqual([ENTRY]);
+    expect(debug).toEqual([expect.stringMatching(/^GET \/api_keys\/rate_limits\/log -> 200 \(attempt 1\/1, \d+ ms\)$/)]);
+  });
+
+  it.each([
+    ['a 500', 500, { error: 'An unknown error occurred' }],
+    ['a 429', 429, { error: 'Rate limit exceeded' }],
+    ['a 404', 404, { error: 'Not found' }],
+  ])('%s is not retried', async (_name, status, body) => {
+    // A second answer stands ready: a retry would take it and succeed.
+    pool().intercept({ path: LOG, method: 'GET' }).reply(status, body, json);
+    pool().intercept({ path: LOG, method: 'GET' }).reply(200, { object: 'list', data: [] }, json);
+    await expect(client().rateLimitLog()).rejects.toMatchObject({ status });
+    expect(waits).toEqual([]);
+    expect(debug).toHaveLength(1);
+  });
+
+  it('a timeout is not retried', async () => {
+    pool().intercept({ path: LOG, method: 'GET' }).reply(200, { object: 'list', data: [] }, json).delay(500);
+    await expect(client({ timeoutMs: 100 }).rateLimitLog()).rejects.toMatchObject({ kind: 'timeout' });
+    expect(waits).toEqual([]);
+  });
+
+  it.each([
+    ['no data', { object: 'list' }],
+    ['data not a list', { object: 'list', data: { entries: [] } }],
+    ['an entry without a key id', { object: 'list', data: [{ ...ENTRY, apiKeyId: undefined }] }],
+    ['a timestamp that is not a time', { object: 'list', data: [{ ...ENTRY, timestamp: 'soon' }] }],
+  ])('an answer with %s is an invalid answer', async (_name, body) => {
+    pool().intercept({ path: LOG, method: 'GET' }).reply(200, body, json);
+    await expect(client().rateLimitLog()).rejects.toMatchObject({ kind: 'invalid-answer', retryable: false });
+  });
+});
+
 describe('timeouts and transport failures', () => {
   it('times out a request that does not answer in time, and retries it', async () => {
     pool().intercept({ path: '/api/v1/api_keys/rate_limits', method: 'GET' }).reply(200, RATE_LIMITS, json).delay(500);

@@ -186,6 +186,57 @@ describe.skipIf(!specAvailable)('answers the emulator gives', () => {
     expect(last?.body.error).toMatch(/maximum number of active API keys \(3\)/);
   });
 
+  it("GET /api_keys/rate_limits/log: what the emulator logged (a test's entries, its creation limit); admin only", async () => {
+    const key = emulator.addKey({ apiKeyType: 'INFERENCE' });
+    emulator.exceedLimit(key.id, 'qwen3-4b', 'TPM');
+    emulator.exceedLimit(key.id, 'venice-uncensored', 'FAILED_REQUESTS');
+    const answer = await exchange('GET', '/api_keys/rate_limits/log');
+    expect(answer).toMatchObject({ status: 200, declared: true, body: { object: 'list' } });
+    expect(answer.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ apiKeyId: key.id, modelId: 'qwen3-4b', rateLimitType: 'TPM', rateLimitTier: 'paid' }),
+        expect.objectContaining({ apiKeyId: key.id, rateLimitType: 'FAILED_REQUESTS' }),
+      ]),
+    );
+    expect((await exchange('GET', '/api_keys/rate_limits/log', { key: emulator.inferenceKey })).status).toBe(401);
+    expect((await exchange('GET', '/api_keys/rate_limits/log', { key: 'VENICE_ADMIN_KEY_nope' })).status).toBe(401);
+
+    // Past the creation limit, the 429 is logged against the key that asked; the log keeps the last 50.
+    const limited = await new VeniceEmulator({ creationLimit: 1 }).start();
+    try {
+      const create = () =>
+        fetch(`${limited.url}/api_keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${limited.adminKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ apiKeyType: 'INFERENCE', description: 'limited' }),
+        });
+      expect((await create()).status).toBe(200);
+      expect((await create()).status).toBe(429);
+      const readLog = async () => {
+        const response = await fetch(`${limited.url}/api_keys/rate_limits/log`, {
+          headers: { authorization: `Bearer ${limited.adminKey}` },
+        });
+        const body = (await response.json()) as { data: { apiKeyId: string; rateLimitType: string }[] };
+        expect(checkResponse('/api_keys/rate_limits/log', 'GET', response.status, body).errors).toBe('');
+        return body.data;
+      };
+      const adminId = limited.activeKeys().find((candidate) => candidate.secret === limited.adminKey)?.id;
+      expect(await readLog()).toEqual([expect.objectContaining({ apiKeyId: adminId, rateLimitType: 'RPM' })]);
+      for (let i = 0; i < 60; i++) limited.exceedLimit('k', 'qwen3-4b', 'RPM');
+      expect(await readLog()).toHaveLength(50);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('the log check has teeth: an entry the spec does not know is refused', () => {
+    const entry = { apiKeyId: 'k', modelId: 'm', rateLimitTier: 'paid', rateLimitType: 'RPM', timestamp: '2030-01-01T00:00:00Z' };
+    const check = (data: unknown[]) => checkResponse('/api_keys/rate_limits/log', 'GET', 200, { object: 'list', data }).ok;
+    expect(check([entry])).toBe(true);
+    expect(check([{ ...entry, rateLimitType: 'RPS' }])).toBe(false);
+    expect(check([{ ...entry, extra: 1 }])).toBe(false);
+  });
+
   it('GET /api_keys lists active keys newest first, never the secret; expired keys are gone', async () => {
     const expired = emulator.addKey({ apiKeyType: 'INFERENCE', expiresAt: new Date(Date.now() - 1_000).toISOString() });
     const list = await exchange('GET', '/api_keys');

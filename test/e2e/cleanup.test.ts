@@ -167,13 +167,17 @@ describe('a workflow run, then a final mode: revoke job', () => {
     const from = emulator.log.length;
     const final = await job('cleanup', { ...connection(), mode: 'revoke' }, { GITHUB_RUN_ATTEMPT: '2' });
     expect(final.main.code).toBe(0);
-    expect(final.main.outputs).toMatchObject({ revoked: '8', 'spent-usd': '0.3504', 'spent-diem': '1.75' });
+    expect(final.main.outputs).toMatchObject({ revoked: '8', 'spent-usd': '0.3504', 'spent-diem': '1.75', 'rate-limited': '0' });
     expect(final.main.stdout).toContain('Run 1234567890 minted 8 key(s) that are still active.');
     expect(final.main.stdout).toContain('Revoked 8 key(s); they spent 0.3504 USD and 1.75 DIEM.');
     expect(final.main.stdout).toContain(`Deleted key ${aKey} (it spent 0.1 USD and 0.25 DIEM).`);
     expect(warnings(final.main)).toEqual([]);
-    // Spend comes from the one list: no request per key but its DELETE.
-    expect(emulator.calls(from)).toEqual(['GET /api_keys 200', ...Array(8).fill('DELETE /api_keys 200')]);
+    // Spend comes from the one list: no request per key but its DELETE; then the rate-limit log, once.
+    expect(emulator.calls(from)).toEqual([
+      'GET /api_keys 200',
+      ...Array(8).fill('DELETE /api_keys 200'),
+      'GET /api_keys/rate_limits/log 200',
+    ]);
     expect(deletedIds(from)).toEqual([...thisRun].sort());
     expect(final.post.code).toBe(0);
     expect(final.post.stdout).toBe('');
@@ -206,7 +210,8 @@ describe('a workflow run, then a final mode: revoke job', () => {
     const again = emulator.log.length;
     const second = await job('cleanup', { ...connection(), mode: 'revoke' });
     expect(second.main.code).toBe(0);
-    expect(second.main.outputs).toMatchObject({ revoked: '0', 'spent-usd': '0', 'spent-diem': '0' });
+    expect(second.main.outputs).toMatchObject({ revoked: '0', 'spent-usd': '0', 'spent-diem': '0', 'rate-limited': '0' });
+    // Nothing deleted, so no limits to look up either.
     expect(emulator.calls(again)).toEqual(['GET /api_keys 200']);
     expect(ids(emulator.mintedKeys())).toEqual([...others].sort());
 
@@ -412,27 +417,134 @@ describe('mode: prune', () => {
   });
 });
 
+describe('mode: prune, the used-after-run tripwire', () => {
+  it('warns of each key of a finished run used over a minute after the run ended, deletes it as usual, and lists it first', async () => {
+    const ended = new Date(Date.now() - 2 * HOUR);
+    const gh = await startGitHub({ '333': 'in_progress' });
+    gh.setRun('111', 'completed', ended).setRun('222', 'completed', ended);
+    const used = (description: string, lastUsed: number) => {
+      const key = emulator.addKey({
+        apiKeyType: 'INFERENCE',
+        description,
+        createdAt: new Date(Date.now() - 3 * HOUR).toISOString(),
+        lastUsedAt: new Date(lastUsed).toISOString(),
+      });
+      secrets.add(key.secret);
+      return key;
+    };
+    const endedAt = ended.getTime();
+    const onTime = used(ourName('222', 'run', 'ontm0001'), endedAt + MINUTE);
+    const leaked = used(ourName('111', 'job', 'leak0001'), endedAt + 30 * MINUTE);
+    const running = used(ourName('333', 'job', 'runn0001'), Date.now());
+    // Minted with revoke: false: meant to outlive its run, so never an alarm.
+    const kept = used(ourName('111', 'keep', 'keep0001'), endedAt + HOUR);
+    const inputs = { ...connection(), mode: 'prune', 'github-token': gh.token };
+    const env = { GITHUB_API_URL: gh.url, GITHUB_JOB: 'prune' };
+    const alarm = {
+      kind: 'warning',
+      title: 'venice-key: a key was used after its run ended',
+      message:
+        `Key ${leaked.id} was last used at ${leaked.lastUsedAt}, after its run 111 ended at ${ended.toISOString()}: it may ` +
+        `have leaked. Find where the run exposed it (its logs, artifacts or caches) and review what it spent: ${RUNS_URL}/111`,
+    };
+
+    // A dry run raises the alarm too, and deletes nothing.
+    const dry = await step('main', { inputs: { ...inputs, 'dry-run': 'true' }, env });
+    expect(dry.code).toBe(0);
+    expect(dry.outputs).toMatchObject({ 'used-after-run': '1', revoked: '2' });
+    expect(warnings(dry)).toEqual([alarm]);
+    expect(deletedIds()).toEqual([]);
+
+    const from = emulator.log.length;
+    const result = await step('main', { inputs, env });
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ 'used-after-run': '1', revoked: '2' });
+    expect(warnings(result)).toEqual([alarm]);
+    expect(deletedIds(from)).toEqual(ids([leaked, onTime]));
+    expect(ids(emulator.mintedKeys())).toEqual(ids([running, kept]));
+    // The key that may have leaked comes first in the summary, marked.
+    const [first, ...rest] = rows(result.summary);
+    expect(first?.[0]).toBe(leaked.id);
+    expect(text(first?.[4] as string)).toBe(
+      `MAY HAVE LEAKED: used at ${leaked.lastUsedAt}, after its run ended at ${ended.toISOString()}; deleted: its run 111 has finished`,
+    );
+    expect(rest.map((row) => text(row[4] as string)).filter((decision) => decision.includes('LEAKED'))).toEqual([]);
+    expect(text(rowOf(result.summary, onTime.id)[4] as string)).toBe('deleted: its run 222 has finished');
+  });
+
+  it('counts none when no key was used after its run, and when run states are unknown', async () => {
+    const gh = await startGitHub({ '111': 'completed' });
+    seed(ourName('111', 'job', 'done0001'), HOUR);
+    const env = { GITHUB_API_URL: gh.url };
+    const result = await step('main', { inputs: { ...connection(), mode: 'prune', 'github-token': gh.token }, env });
+    expect(result.outputs).toMatchObject({ 'used-after-run': '0', revoked: '1' });
+    gh.failWith = 500;
+    const late = emulator.addKey({
+      apiKeyType: 'INFERENCE',
+      description: ourName('111', 'job', 'done0002'),
+      createdAt: new Date(Date.now() - 7 * HOUR).toISOString(),
+      lastUsedAt: new Date().toISOString(),
+    });
+    secrets.add(late.secret);
+    const unknown = await step('main', { inputs: { ...connection(), mode: 'prune', 'github-token': gh.token }, env });
+    expect(unknown.outputs).toMatchObject({ 'used-after-run': '0', revoked: '1' });
+    expect(warnings(unknown).map((warning) => warning.message)).toEqual([expect.stringMatching(/^Deciding by age alone/)]);
+  });
+});
+
 describe('the post step', () => {
-  it("reads the job's key once, deletes it, and reports what it spent", async () => {
+  it("reads the job's key once, deletes it, and reports what it spent and the rate limits it ran into", async () => {
     const inputs = { ...connection(), description: 'evals' };
     const main = await step('main', { inputs, env: { GITHUB_JOB: 'evals' } });
     expect(main.code).toBe(0);
     const id = main.outputs['key-id'] as string;
-    // The job uses its key.
+    // The job uses its key, and runs into limits; another key on the account does too.
     emulator.charge(id, { usd: 0.125 });
     emulator.charge(id, { usd: 0.125 });
     const usedAt = emulator.activeKeys().find((key) => key.id === id)?.lastUsedAt;
     expect(usedAt).toBeTruthy();
+    const at = (minute: number) => Date.parse('2030-01-01T10:00:00Z') + minute * MINUTE;
+    emulator.exceedLimit(id, 'qwen3-4b', 'RPM', at(3));
+    emulator.exceedLimit(id, 'qwen3-4b', 'RPM', at(1));
+    emulator.exceedLimit(id, 'qwen3-4b', 'RPM', at(2));
+    emulator.exceedLimit(id, 'venice-uncensored', 'TPM', at(5));
+    const seeded = emulator.activeKeys().find((key) => key.secret === emulator.inferenceKey)?.id as string;
+    emulator.exceedLimit(seeded, 'qwen3-4b', 'RPD', at(4));
 
     const post = await step('post', { inputs, state: main.state, env: { GITHUB_JOB: 'evals' } });
     expect(post.code).toBe(0);
     expect(post.stdout).toContain(`Deleted key ${id} (it spent 0.25 USD and 0 DIEM).`);
-    expect(emulator.calls()).toEqual(['POST /api_keys 200', `GET /api_keys/${id} 200`, 'DELETE /api_keys 200']);
+    expect(post.stdout).toContain("Venice's rate-limit log holds 4 exceeded limit(s) of the deleted key(s); the job summary lists them.");
+    expect(emulator.calls()).toEqual([
+      'POST /api_keys 200',
+      `GET /api_keys/${id} 200`,
+      'DELETE /api_keys 200',
+      'GET /api_keys/rate_limits/log 200',
+    ]);
     expect(deletedIds()).toEqual([id]);
     expect(emulator.mintedKeys()).toEqual([]);
     expect(post.summary).toContain('Venice key revoked');
     expect(post.summary).toContain(SPEND_NOTE);
-    expect(rows(post.summary)).toEqual([[id, '0.25', '0', usedAt]]);
+    expect(text(post.summary)).toContain('Rate limits the deleted keys ran into');
+    expect(text(post.summary)).toContain("keeps the account's last 50 exceeded limits");
+    expect(rows(post.summary).map((row) => row.map(text))).toEqual([
+      [id, '0.25', '0', usedAt],
+      [id, 'qwen3-4b', 'RPM (requests per minute)', '3', '2030-01-01T10:01:00.000Z', '2030-01-01T10:03:00.000Z'],
+      [id, 'venice-uncensored', 'TPM (tokens per minute)', '1', '2030-01-01T10:05:00.000Z', '2030-01-01T10:05:00.000Z'],
+    ]);
     expect(warnings(post)).toEqual([]);
+  });
+
+  it('reads no rate-limit log when there was no key left to revoke', async () => {
+    const inputs = connection();
+    const main = await step('main', { inputs, env: { GITHUB_JOB: 'evals' } });
+    const id = main.outputs['key-id'] as string;
+    emulator.exceedLimit(id, 'qwen3-4b', 'RPM');
+    emulator.removeKey(id);
+    const post = await step('post', { inputs, state: main.state, env: { GITHUB_JOB: 'evals' } });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain(`Key ${id} was already gone.`);
+    expect(emulator.calls()).toEqual(['POST /api_keys 200', `GET /api_keys/${id} 400`, 'GET /api_keys 200']);
+    expect(post.summary).toBe('');
   });
 });

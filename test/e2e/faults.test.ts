@@ -95,6 +95,7 @@ describe('faults, one test each', () => {
       'POST /api_keys 200',
       expect.stringMatching(GET_KEY),
       'DELETE /api_keys 200',
+      'GET /api_keys/rate_limits/log 200',
     ]);
     expect(main.stdout).toMatch(/Deleted 1 key\(s\) named "venice-key:[^"]+" whose creation answer was lost/);
   });
@@ -302,7 +303,12 @@ describe('cancellation', () => {
     expect(main.state.ledger).toMatch(/"id":"[\w-]+"/);
     const post = await runStep('post', { inputs: mintInputs(), state: main.state });
     expect(post.code).toBe(0);
-    expect(calls()).toEqual(['POST /api_keys 200', expect.stringMatching(GET_KEY), 'DELETE /api_keys 200']);
+    expect(calls()).toEqual([
+      'POST /api_keys 200',
+      expect.stringMatching(GET_KEY),
+      'DELETE /api_keys 200',
+      'GET /api_keys/rate_limits/log 200',
+    ]);
   });
 
   it.each(['SIGTERM-after-SIGINT', 'SIGKILL'] as const)(

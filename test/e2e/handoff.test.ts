@@ -122,7 +122,8 @@ describe('one minting job and a three-leg matrix', () => {
     // Three legs, each its own job environment of the same run; one is a re-run (attempt 2).
     const legs: { env: Record<string, string>; inputs: Record<string, string> }[] = [
       { env: { GITHUB_JOB: 'test-linux' }, inputs: { mode: 'receive', 'export-env': 'VENICE_API_KEY' } },
-      { env: { GITHUB_JOB: 'test-macos' }, inputs: {} }, // mode: auto, chosen by 'handoff'
+      // mode: auto, chosen by 'handoff'; the key for OpenAI-compatible tools.
+      { env: { GITHUB_JOB: 'test-macos' }, inputs: { 'openai-env': 'true' } },
       { env: { GITHUB_JOB: 'test-windows', GITHUB_RUN_ATTEMPT: '2' }, inputs: { mode: 'receive' } },
     ];
     const sentBefore = emulator.log.length;
@@ -152,6 +153,7 @@ describe('one minting job and a three-leg matrix', () => {
       expect(legMain.summary, name).not.toContain(summaryText(apiKey));
       expect(legMain.summary, name).not.toContain(SECRET);
       if ('export-env' in leg.inputs) expect(legMain.env, name).toEqual({ VENICE_API_KEY: apiKey });
+      else if ('openai-env' in leg.inputs) expect(legMain.env, name).toEqual({ OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: emulator.url });
       else expect(legMain.env, name).toEqual({});
       expect(renderLog(legMain.stdout).annotations, name).toEqual([]);
       // The leg's post step has nothing to do.

@@ -163,7 +163,12 @@ describe.skipIf(!installed)('under @github/local-action', () => {
       // The post step ran, with the state the main step saved, and revoked the key.
       expect(result.stdout).toContain('Running Post Step');
       expect(result.stdout).toContain(`::info::Deleted key ${keyId} (it spent 0 USD and 0 DIEM).`);
-      expect(emulator.calls()).toEqual(['POST /api_keys 200', `GET /api_keys/${keyId} 200`, 'DELETE /api_keys 200']);
+      expect(emulator.calls()).toEqual([
+        'POST /api_keys 200',
+        `GET /api_keys/${keyId} 200`,
+        'DELETE /api_keys 200',
+        'GET /api_keys/rate_limits/log 200',
+      ]);
       expect(emulator.mintedKeys()).toEqual([]);
 
       const minted = emulator.requests('POST', '/api_keys')[0]?.body as { description?: string } | undefined;

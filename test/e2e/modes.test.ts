@@ -110,10 +110,41 @@ describe('mint and the post step', () => {
     expect(post.stdout).toContain(`Deleted key ${main.outputs['key-id']} (it spent 0 USD and 0 DIEM).`);
     expect(post.summary).toContain('Venice key revoked');
     assertNoKeyLeaked(post, [apiKey, emulator.adminKey]);
-    // The post step reads the key once (that it is this job's, and what it spent), then deletes it.
-    expect(calls()).toEqual(['POST /api_keys 200', `GET /api_keys/${main.outputs['key-id']} 200`, 'DELETE /api_keys 200']);
+    // The post step reads the key once (that it is this job's, and what it spent), deletes it, then reads
+    // the rate-limit log once (which limits it ran into).
+    expect(calls()).toEqual([
+      'POST /api_keys 200',
+      `GET /api_keys/${main.outputs['key-id']} 200`,
+      'DELETE /api_keys 200',
+      'GET /api_keys/rate_limits/log 200',
+    ]);
     expect(main.stderr + post.stderr).toBe('');
     expect(emulator.mintedKeys()).toEqual([]);
+  });
+
+  it('with openai-env, also exports OPENAI_API_KEY (masked first) and OPENAI_BASE_URL for later steps', async () => {
+    const result = await runStep('main', {
+      inputs: { 'base-url': `${emulator.url}/`, 'admin-key': emulator.adminKey, 'openai-env': 'true', 'export-env': 'VENICE_API_KEY' },
+    });
+    expect(result.code).toBe(0);
+    const apiKey = result.outputs['api-key'] as string;
+    // The root as the OpenAI SDKs take it: they append /chat/completions themselves.
+    expect(result.env).toEqual({ VENICE_API_KEY: apiKey, OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: emulator.url });
+    assertMaskedFirst(result.stdout, apiKey);
+    assertNoKeyLeaked(result, [apiKey, emulator.adminKey]);
+    expect(calls()).toEqual(['POST /api_keys 200']);
+  });
+
+  it('refuses openai-env with an export-env of a name it sets, before any request', async () => {
+    const result = await runStep('main', {
+      inputs: { ...base(), 'admin-key': emulator.adminKey, 'openai-env': 'true', 'export-env': 'openai_api_key' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "::error title=venice-key%3A invalid input 'export-env'::Input 'export-env' is 'openai_api_key', a variable",
+    );
+    expect(calls()).toEqual([]);
+    expect(result.env).toEqual({});
   });
 
   it('sends the caps, the period, the privacy and an expiry ttl from now; names the key after the run', async () => {

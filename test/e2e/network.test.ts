@@ -210,6 +210,7 @@ describe('plain HTTP to this machine', () => {
         'POST /api_keys 200',
         expect.stringMatching(/^GET \/api_keys\/[\w-]+ 200$/),
         'DELETE /api_keys 200',
+        'GET /api_keys/rate_limits/log 200',
       ]);
     } finally {
       await emulator.stop();

@@ -58,6 +58,7 @@ const config: MintConfig = {
   expiresAt: new Date(Date.now() + 3_600_000),
   label: '',
   scope: 'keep',
+  openaiEnv: false,
 };
 const client = () =>
   new VeniceClient({ baseUrl: config.baseUrl, key: config.adminKey, timeoutMs: 1_000, maxAttempts: 2, dispatcher: agent });

@@ -19,6 +19,7 @@ const asked: MintConfig = {
   usdLimit: 2,
   limitPeriod: 'LIFETIME',
   modelPrivacy: 'PRIVATE_ONLY',
+  openaiEnv: false,
 };
 
 /** What Venice answers when it makes exactly what was asked. */

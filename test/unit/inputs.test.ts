@@ -132,6 +132,19 @@ describe('mint', () => {
     expect(problems({ 'admin-key': ADMIN, 'export-env': 'NODE_OPTIONS' })).toEqual([expect.stringMatching(/is reserved/)]);
   });
 
+  it('openai-env: off by default; refused beside an export-env of a name it sets, in any case', () => {
+    expect(mint({}).openaiEnv).toBe(false);
+    expect(mint({ 'openai-env': 'true', 'export-env': 'VENICE_API_KEY' })).toMatchObject({ openaiEnv: true, exportEnv: 'VENICE_API_KEY' });
+    // Without openai-env, OPENAI_API_KEY is a name like any other.
+    expect(mint({ 'export-env': 'OPENAI_API_KEY' }).exportEnv).toBe('OPENAI_API_KEY');
+    for (const name of ['OPENAI_API_KEY', 'openai_base_url', 'OpenAI_Api_Key']) {
+      expect(problems({ 'admin-key': ADMIN, 'openai-env': 'true', 'export-env': name })).toEqual([
+        expect.stringMatching(new RegExp(`^export-env: is '${name}', a variable 'openai-env: true' sets itself`)),
+      ]);
+    }
+    expect(problems({ 'admin-key': ADMIN, 'openai-env': 'yes' })).toEqual(["openai-env: 'yes' must be true or false."]);
+  });
+
   it('says an INFERENCE key cannot be the admin-key, and warns about an unknown prefix', () => {
     expect(problems({ mode: 'mint', 'admin-key': INFERENCE })).toEqual([expect.stringMatching(/^admin-key: holds an INFERENCE key/)]);
     expect(parse({ 'admin-key': 'sk-something' }).warnings).toEqual([
@@ -186,6 +199,19 @@ describe('verify, revoke, prune', () => {
     expect(problems({ mode: 'receive' })).toEqual([
       expect.stringMatching(/^handoff: is empty/),
       expect.stringMatching(/^handoff-secret: is empty/),
+    ]);
+  });
+
+  it('receive: openai-env exports the shared base-url; the same refusal as mint; other modes ignore it', () => {
+    const inputs = { handoff: 'vkh1.a.1.b', 'handoff-secret': 's'.repeat(40), 'openai-env': 'true' };
+    expect(config({ ...inputs, 'base-url': 'https://gateway.example/api/v1' })).toMatchObject({
+      openaiEnv: true,
+      baseUrl: new URL('https://gateway.example/api/v1'),
+    });
+    expect(config(inputs)).toMatchObject({ baseUrl: new URL('https://api.venice.ai/api/v1') });
+    expect(problems({ ...inputs, 'export-env': 'OPENAI_BASE_URL' })).toEqual([expect.stringMatching(/^export-env: is 'OPENAI_BASE_URL'/)]);
+    expect(parse({ 'api-key': INFERENCE, 'openai-env': 'true' }).warnings).toEqual([
+      "Input 'openai-env' is only used in mode 'mint', 'receive'; mode 'verify' ignores it.",
     ]);
   });
 

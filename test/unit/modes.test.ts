@@ -2,13 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { removedKeys } from '../../src/lifecycle/deletion.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
+import { rateLimitHits } from '../../src/lifecycle/rate-limits.ts';
 import { spentTotals } from '../../src/lifecycle/spend.ts';
 import type { MintConfig, VerifyConfig } from '../../src/modes/index.ts';
 import { createBody } from '../../src/modes/mint/run.ts';
-import { decide } from '../../src/modes/prune/run.ts';
+import { CLOCK_SKEW_MS, decide, usedAfterRun } from '../../src/modes/prune/run.ts';
 import { judge } from '../../src/modes/verify/run.ts';
 import type { VeniceClient } from '../../src/venice/client.ts';
-import type { ListedKey, RateLimits } from '../../src/venice/types.ts';
+import type { ListedKey, RateLimitLogEntry, RateLimits } from '../../src/venice/types.ts';
 
 const connection = { baseUrl: new URL('https://api.venice.ai/api/v1'), timeoutMs: 30_000, maxAttempts: 5 };
 
@@ -20,6 +21,7 @@ describe('createBody', () => {
     expiresAt: new Date('2030-01-01T01:00:00.000Z'),
     label: '',
     scope: 'job',
+    openaiEnv: false,
   };
 
   it('sends only what was asked for: an INFERENCE key, its name and its expiry', () => {
@@ -88,6 +90,99 @@ describe('prune decisions', () => {
 
   it('skips anything it did not name', () => {
     expect(decide([{ ...key('1', 'job', 9), description: 'hand-made' }], 0, now)).toEqual([]);
+  });
+});
+
+describe('the used-after-run tripwire', () => {
+  const run = { repository: 'o/r', runId: '100', runAttempt: '1' };
+  const ended = '2030-01-01T10:00:00Z';
+  const after = (ms: number) => new Date(Date.parse(ended) + ms).toISOString();
+  const key = (runId: string, scope: 'job' | 'keep' | 'run', lastUsedAt: string | null | undefined): ListedKey => ({
+    id: `${runId}-${scope}-${lastUsedAt}`,
+    apiKeyType: 'INFERENCE',
+    description: keyName({ ...run, runId }, scope, 'abcdefgh'),
+    createdAt: '2030-01-01T09:00:00Z',
+    expiresAt: null,
+    last6Chars: 'abcdef',
+    lastUsedAt,
+  });
+  const now = new Date('2030-01-01T12:00:00Z');
+  const flagged = (keys: ListedKey[], states: [string, 'completed' | 'active' | 'missing'][] | undefined, endedAt = [['1', ended]]) =>
+    decide(keys, 6 * 3_600_000, now, states && new Map(states), new Map(endedAt as [string, string][])).map((d) => [
+      d.key.id,
+      d.remove,
+      d.usedAfterRun,
+    ]);
+
+  it('allows exactly a minute for clock skew: +60 s is the run, +61 s is not', () => {
+    expect(CLOCK_SKEW_MS).toBe(60_000);
+    expect(usedAfterRun(after(60_000), ended)).toBeUndefined();
+    expect(usedAfterRun(after(61_000), ended)).toEqual({ lastUsedAt: after(61_000), runEndedAt: '2030-01-01T10:00:00.000Z' });
+    expect(usedAfterRun(after(-3_600_000), ended)).toBeUndefined();
+  });
+
+  it('needs both times, readable: no lastUsedAt, or no end time, is no alarm', () => {
+    expect(usedAfterRun(null, ended)).toBeUndefined();
+    expect(usedAfterRun(undefined, ended)).toBeUndefined();
+    expect(usedAfterRun(after(120_000), undefined)).toBeUndefined();
+    expect(usedAfterRun('yesterday-ish', ended)).toBeUndefined();
+  });
+
+  it('flags only keys of completed runs, still deletes them, and never asks about revoke: false keys', () => {
+    const late = after(61_000);
+    expect(
+      flagged([key('1', 'job', late), key('1', 'run', after(60_000)), key('1', 'job', null), key('1', 'keep', late)], [['1', 'completed']]),
+    ).toEqual([
+      [`1-job-${late}`, true, { lastUsedAt: late, runEndedAt: '2030-01-01T10:00:00.000Z' }],
+      [`1-run-${after(60_000)}`, true, undefined],
+      ['1-job-null', true, undefined],
+      [`1-keep-${late}`, false, undefined],
+    ]);
+  });
+
+  it('no alarm while the run is in progress, when it was not found, or when run states are unknown', () => {
+    const late = after(3_600_000);
+    const keys = [key('1', 'job', late)];
+    expect(flagged(keys, [['1', 'active']])).toEqual([[`1-job-${late}`, false, undefined]]);
+    expect(flagged(keys, [['1', 'missing']])).toEqual([[`1-job-${late}`, false, undefined]]);
+    expect(flagged(keys, undefined)).toEqual([[`1-job-${late}`, false, undefined]]);
+    // Completed, but GitHub gave no end time.
+    expect(flagged(keys, [['1', 'completed']], [])).toEqual([[`1-job-${late}`, true, undefined]]);
+  });
+});
+
+describe('rate-limit forensics', () => {
+  const entry = (apiKeyId: string, modelId: string, rateLimitType: RateLimitLogEntry['rateLimitType'], timestamp: string) => ({
+    apiKeyId,
+    modelId,
+    rateLimitTier: 'paid',
+    rateLimitType,
+    timestamp,
+  });
+
+  it("keeps the deleted keys' entries, per key, model and type: how many, first and last", () => {
+    const log = [
+      entry('k1', 'qwen3-4b', 'RPM', '2030-01-01T10:05:00Z'),
+      entry('other', 'qwen3-4b', 'RPM', '2030-01-01T10:04:00Z'),
+      entry('k1', 'qwen3-4b', 'RPM', '2030-01-01T10:01:00Z'),
+      entry('k1', 'qwen3-4b', 'TPM', '2030-01-01T10:02:00Z'),
+      entry('k2', 'venice-uncensored', 'FAILED_REQUESTS', '2030-01-01T10:03:00.500Z'),
+      entry('k1', 'qwen3-4b', 'RPM', '2030-01-01T10:03:00Z'),
+    ];
+    expect(rateLimitHits(log, ['k1', 'k2', 'k3'])).toEqual([
+      { keyId: 'k1', modelId: 'qwen3-4b', type: 'RPM', count: 3, first: '2030-01-01T10:01:00.000Z', last: '2030-01-01T10:05:00.000Z' },
+      { keyId: 'k1', modelId: 'qwen3-4b', type: 'TPM', count: 1, first: '2030-01-01T10:02:00.000Z', last: '2030-01-01T10:02:00.000Z' },
+      {
+        keyId: 'k2',
+        modelId: 'venice-uncensored',
+        type: 'FAILED_REQUESTS',
+        count: 1,
+        first: '2030-01-01T10:03:00.500Z',
+        last: '2030-01-01T10:03:00.500Z',
+      },
+    ]);
+    expect(rateLimitHits(log, [])).toEqual([]);
+    expect(rateLimitHits([], ['k1'])).toEqual([]);
   });
 });
 

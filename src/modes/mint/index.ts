@@ -5,7 +5,15 @@ import { flag, type InputReader, spec, withDefault } from '../../runner/inputs.j
 import { amount, duration, envName, instant, oneOf, text } from '../../runner/parsers.js';
 import { veniceClient } from '../../runner/venice-client.js';
 import type { LimitPeriod, ModelPrivacy } from '../../venice/types.js';
-import { ADMIN_KEY_INPUT, type Connection, checkAdminKey, connectionOf, HANDOFF_SECRET_INPUT } from '../shared-inputs.js';
+import {
+  ADMIN_KEY_INPUT,
+  type Connection,
+  checkAdminKey,
+  checkOpenAiEnv,
+  connectionOf,
+  HANDOFF_SECRET_INPUT,
+  OPENAI_ENV_INPUT,
+} from '../shared-inputs.js';
 import { defineMode } from '../unit.js';
 
 /** mint: a short-lived, capped INFERENCE key for this job, or sealed for the run's later jobs. */
@@ -22,6 +30,8 @@ export interface MintConfig extends Connection {
   /** Who ends the key: this job's post step, nobody (`revoke: false`), or the run (a handoff). */
   scope: Scope;
   exportEnv?: string;
+  /** Also export OPENAI_API_KEY and OPENAI_BASE_URL. */
+  openaiEnv: boolean;
   handoffSecret?: string;
 }
 
@@ -45,12 +55,14 @@ export const mint = defineMode({
     'model-privacy': spec(oneOf<ModelPrivacy>(['ALL', 'PRIVATE_TEXT', 'PRIVATE_ONLY'])),
     revoke: flag(true),
     'export-env': spec(envName),
+    'openai-env': OPENAI_ENV_INPUT,
     'handoff-secret': HANDOFF_SECRET_INPUT,
   },
 
   configure(values, inputs, now): MintConfig {
     const adminKey = values['admin-key'] ?? '';
     checkAdminKey(adminKey, inputs);
+    checkOpenAiEnv(values, inputs);
     const { 'usd-limit': usdLimit, 'diem-limit': diemLimit, 'handoff-secret': handoffSecret } = values;
     if (handoffSecret && handoffSecret === adminKey) {
       inputs.problem(
@@ -80,6 +92,7 @@ export const mint = defineMode({
       modelPrivacy: values['model-privacy'],
       scope: handoffSecret ? 'run' : values.revoke ? 'job' : 'keep',
       exportEnv: values['export-env'],
+      openaiEnv: values['openai-env'],
       handoffSecret,
     };
   },

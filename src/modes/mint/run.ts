@@ -13,6 +13,7 @@ import { ACTIVE_KEY_CAP, type VeniceClient } from '../../venice/client.js';
 import { VeniceApiError } from '../../venice/errors.js';
 import { retryDelayMs } from '../../venice/retry.js';
 import type { CreatedKey, CreateKeyBody } from '../../venice/types.js';
+import { exportOpenAiEnv } from '../shared-inputs.js';
 import type { MintConfig } from './index.js';
 
 /** How long a mint may wait out Venice's limit of 20 creations a minute before giving up. */
@@ -131,6 +132,7 @@ function publish(config: MintConfig, created: CreatedKey, run: RunIdentity): voi
     setOutput('handoff', seal({ apiKey: created.apiKey, id: created.id, expiresAt: created.expiresAt }, config.handoffSecret, run));
   }
   if (config.exportEnv) exportVariable(config.exportEnv, created.apiKey);
+  if (config.openaiEnv) exportOpenAiEnv(created.apiKey, config.baseUrl);
 }
 
 /** The caps as a person reads them: `capped at 1 USD and 5 DIEM (LIFETIME)`, or `no spending cap`. */

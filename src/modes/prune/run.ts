@@ -17,7 +17,12 @@ export interface PruneDecision {
   name: KeyName;
   remove: boolean;
   reason: string;
+  /** Set when the key was used after its run ended: it may have leaked. */
+  usedAfterRun?: { runEndedAt: string; lastUsedAt: string };
 }
+
+/** Clocks differ, and Venice may note a use a little late: a use within this of a run's end is the run's own. */
+export const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Deletes keys this action minted for this repository that nothing needs any more: with
@@ -32,6 +37,7 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
   const ours = keys.filter((key) => isOurs(key, run));
   const asked = ours.filter((key) => parseKeyName(key.description)?.scope !== 'keep');
   let states: Map<string, RunState> | undefined;
+  let endedAt: Map<string, string> | undefined;
   if (asked.length > 0) {
     const answer = await workflowRunStates(
       config.githubToken,
@@ -39,7 +45,7 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
       asked.map((key) => parseKeyName(key.description)?.runId as string),
       config.timeoutMs,
     );
-    if (answer.ok) states = answer.states;
+    if (answer.ok) ({ states, endedAt } = answer);
     else {
       const fix = answer.permissions
         ? " Give the job 'permissions: actions: read' so that prune deletes the keys of finished runs and keeps those of running ones."
@@ -47,8 +53,17 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
       warning(`Deciding by age alone (older-than ${formatDuration(config.olderThanMs)}): ${answer.reason}.${fix}`);
     }
   }
-  const decisions = decide(ours, config.olderThanMs, now, states);
+  const decisions = decide(ours, config.olderThanMs, now, states, endedAt);
   const chosen = decisions.filter((decision) => decision.remove);
+  const leaked = decisions.filter((decision) => decision.usedAfterRun);
+  for (const { key, name, usedAfterRun } of leaked) {
+    warning(
+      `Key ${key.id} was last used at ${usedAfterRun?.lastUsedAt}, after its run ${name.runId} ended at ` +
+        `${usedAfterRun?.runEndedAt}: it may have leaked. Find where the run exposed it (its logs, artifacts or ` +
+        `caches) and review what it spent: ${runUrl(run.repository, name.runId)}`,
+      { title: 'venice-key: a key was used after its run ended' },
+    );
+  }
   for (const decision of decisions) {
     info(`${decision.remove ? (config.dryRun ? 'Would delete' : 'Deleting') : 'Keeping'} ${decision.key.id}: ${decision.reason}.`);
   }
@@ -64,20 +79,25 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
   setOutput('revoked', String(done.length));
   setOutput('spent-usd', spent.usd);
   setOutput('spent-diem', spent.diem);
+  setOutput('used-after-run', leaked.length);
 
   const outcomeOf = new Map(removals.map((removal) => [removal.key.id, removal.outcome]));
   await writeSummary(
     config.dryRun ? 'Venice keys to prune (dry run)' : 'Venice keys pruned',
     ['Key id', 'Name', 'Run', 'Age', 'Decision', ...SPEND_HEADERS],
-    decisions.map(({ key, name, remove, reason }) => {
+    // The keys that may have leaked first: they are what a reader must act on.
+    [...leaked, ...decisions.filter((decision) => !decision.usedAfterRun)].map(({ key, name, remove, reason, usedAfterRun }) => {
       const outcome = outcomeOf.get(key.id);
       const verdict = remove && outcome ? VERDICT[outcome] : 'kept';
+      const alarm = usedAfterRun
+        ? `MAY HAVE LEAKED: used at ${usedAfterRun.lastUsedAt}, after its run ended at ${usedAfterRun.runEndedAt}; `
+        : '';
       return [
         key.id,
         key.description ?? '',
         link(`${name.runId}.${name.runAttempt}`, runUrl(run.repository, name.runId)),
         ageOf(key, now),
-        `${verdict}: ${reason}`,
+        `${alarm}${verdict}: ${reason}`,
         ...spendCells(key),
       ];
     }),
@@ -99,8 +119,17 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
   throwOnFailures(removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error })));
 }
 
-/** Pure: which of this repository's keys go, and why. `states` is undefined when runs could not be read. */
-export function decide(keys: readonly ListedKey[], olderThanMs: number, now: Date, states?: Map<string, RunState>): PruneDecision[] {
+/**
+ * Pure: which of this repository's keys go, and why. `states` is undefined when runs
+ * could not be read; `endedAt` says when completed runs ended, for the tripwire.
+ */
+export function decide(
+  keys: readonly ListedKey[],
+  olderThanMs: number,
+  now: Date,
+  states?: ReadonlyMap<string, RunState>,
+  endedAt?: ReadonlyMap<string, string>,
+): PruneDecision[] {
   const decisions: PruneDecision[] = [];
   for (const key of keys) {
     const name = parseKeyName(key.description);
@@ -113,12 +142,30 @@ export function decide(keys: readonly ListedKey[], olderThanMs: number, now: Dat
     };
     const state = states?.get(name.runId);
     if (name.scope === 'keep') decisions.push(byAge('minted with revoke: false, so judged by age'));
-    else if (state === 'completed') decisions.push({ key, name, remove: true, reason: `its run ${name.runId} has finished` });
-    else if (state === 'active') decisions.push({ key, name, remove: false, reason: `its run ${name.runId} is still in progress` });
+    else if (state === 'completed') {
+      const leak = usedAfterRun(key.lastUsedAt, endedAt?.get(name.runId));
+      decisions.push({ key, name, remove: true, reason: `its run ${name.runId} has finished`, ...(leak && { usedAfterRun: leak }) });
+    } else if (state === 'active') decisions.push({ key, name, remove: false, reason: `its run ${name.runId} is still in progress` });
     else if (state === 'missing') decisions.push(byAge(`its run ${name.runId} was not found`));
     else decisions.push(byAge('run states unknown'));
   }
   return decisions;
+}
+
+/**
+ * Pure: a key of a finished run used more than CLOCK_SKEW_MS after the run ended was
+ * used by something other than the run: it has been copied somewhere. (Keys minted with
+ * `revoke: false` are meant to outlive their run; `decide` never asks about them.)
+ */
+export function usedAfterRun(
+  lastUsedAt: string | null | undefined,
+  runEndedAt: string | undefined,
+): PruneDecision['usedAfterRun'] | undefined {
+  const used = Date.parse(lastUsedAt ?? '');
+  const ended = Date.parse(runEndedAt ?? '');
+  if (!Number.isFinite(used) || !Number.isFinite(ended) || used - ended <= CLOCK_SKEW_MS) return undefined;
+  // As ISO 8601 of our own making: the log and summary show times, never the APIs' raw text.
+  return { lastUsedAt: new Date(used).toISOString(), runEndedAt: new Date(ended).toISOString() };
 }
 
 function ageOf(key: ListedKey, now: Date): string {

@@ -1,7 +1,7 @@
 import { runIdentity, whySecretsMayBeMissing } from '../../runner/context.js';
 import { spec } from '../../runner/inputs.js';
 import { envName, text } from '../../runner/parsers.js';
-import { HANDOFF_SECRET_INPUT } from '../shared-inputs.js';
+import { checkOpenAiEnv, HANDOFF_SECRET_INPUT, OPENAI_ENV_INPUT } from '../shared-inputs.js';
 import { defineMode } from '../unit.js';
 
 /** receive: opens the key an earlier job of this run sealed into its `handoff` output. Sends nothing. */
@@ -11,6 +11,9 @@ export interface ReceiveConfig {
   handoff: string;
   handoffSecret: string;
   exportEnv?: string;
+  /** Also export OPENAI_API_KEY and OPENAI_BASE_URL (the shared `base-url`). */
+  openaiEnv: boolean;
+  baseUrl: URL;
 }
 
 export const receive = defineMode({
@@ -29,6 +32,7 @@ export const receive = defineMode({
         `Pass the same secret the minting job used, e.g. handoff-secret: \${{ secrets.VENICE_HANDOFF_SECRET }}. ${whySecretsMayBeMissing()}`,
     },
     'export-env': spec(envName),
+    'openai-env': OPENAI_ENV_INPUT,
   },
   refuses: {
     // The jobs that receive a handed-off key run the code under test: they must not hold it.
@@ -37,12 +41,15 @@ export const receive = defineMode({
       'and must not hold it. Remove it from this step.',
   },
 
-  configure(values): ReceiveConfig {
+  configure(values, inputs): ReceiveConfig {
+    checkOpenAiEnv(values, inputs);
     return {
       mode: 'receive',
       handoff: values.handoff ?? '',
       handoffSecret: values['handoff-secret'] ?? '',
       exportEnv: values['export-env'],
+      openaiEnv: values['openai-env'],
+      baseUrl: values['base-url'],
     };
   },
 

@@ -5,6 +5,7 @@ import { info, mask } from '../../runner/log.js';
 import { exportVariable, setOutput } from '../../runner/outputs.js';
 import { writeSummary } from '../../runner/summary.js';
 import { keyTypeFromPrefix } from '../../venice/keys.js';
+import { exportOpenAiEnv } from '../shared-inputs.js';
 import type { ReceiveConfig } from './index.js';
 
 /**
@@ -19,6 +20,7 @@ export async function receive(config: ReceiveConfig, run: RunIdentity): Promise<
   setOutput('expires-at', key.expiresAt ?? '');
   setOutput('key-type', keyTypeFromPrefix(key.apiKey) ?? 'INFERENCE');
   if (config.exportEnv) exportVariable(config.exportEnv, key.apiKey);
+  if (config.openaiEnv) exportOpenAiEnv(key.apiKey, config.baseUrl);
   await writeSummary(
     'Venice key received',
     ['Item', 'Value'],

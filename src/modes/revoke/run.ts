@@ -1,6 +1,7 @@
 import { explainAdminKeyError } from '../../lifecycle/admin-key.js';
 import { deleteKeys, type Removal, removedKeys, throwOnFailures, VERDICT } from '../../lifecycle/deletion.js';
 import { isOurs, parseKeyName, type RunIdentity } from '../../lifecycle/naming.js';
+import { reportRateLimits } from '../../lifecycle/rate-limits.js';
 import { SPEND_HEADERS, SPEND_NOTE, spendCells, spentTotals } from '../../lifecycle/spend.js';
 import { runUrl } from '../../runner/context.js';
 import { info } from '../../runner/log.js';
@@ -57,6 +58,15 @@ export async function revoke(config: RevokeConfig, client: VeniceClient, run: Ru
     SPEND_NOTE,
   );
   info(`Revoked ${deleted.length} key(s); they spent ${spent.usd} USD and ${spent.diem} DIEM.`);
+  // Empty when the log could not be read: unknown is not zero.
+  const rateLimited =
+    deleted.length === 0
+      ? 0
+      : await reportRateLimits(
+          client,
+          deleted.map(({ key }) => key.id),
+        );
+  setOutput('rate-limited', rateLimited ?? '');
   throwOnFailures([...refused, ...removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error }))]);
 }
 
