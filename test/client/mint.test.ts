@@ -9,28 +9,18 @@ import { Ledger } from '../../src/lifecycle/ledger.ts';
 import type { MintConfig } from '../../src/modes/index.ts';
 import { mint } from '../../src/modes/mint/run.ts';
 import { VeniceClient } from '../../src/venice/client.ts';
+import { useRunnerFiles } from '../helpers/runner-files.ts';
 
 const ORIGIN = 'https://api.venice.test';
 const RUN = { repository: 'o/r', runId: '7', runAttempt: '1' };
 let agent: MockAgent;
-let dir: string;
-const saved = { ...process.env };
+const files = useRunnerFiles();
 
 beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
-  dir = mkdtempSync(join(tmpdir(), 'venice-key-mint-'));
-  for (const name of ['OUTPUT', 'STATE', 'ENV']) {
-    process.env[`GITHUB_${name}`] = join(dir, name);
-    writeFileSync(join(dir, name), '');
-  }
-  // What mint prints is checked end to end; here it would only clutter the test output.
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
 });
 afterEach(async () => {
-  vi.restoreAllMocks();
-  process.env = { ...saved };
-  rmSync(dir, { recursive: true, force: true });
   await agent.close();
 });
 
@@ -56,7 +46,7 @@ const client = () =>
   });
 /** What the post step would be handed: the last ledger saved (an empty one is saved as ''). */
 const ledger = () => {
-  const loaded = Ledger.load(config.adminKey, RUN, parseFileCommands(readFileSync(join(dir, 'STATE'), 'utf8')).ledger);
+  const loaded = Ledger.load(config.adminKey, RUN, parseFileCommands(files.read('STATE')).ledger);
   if (loaded.kind === 'forged') throw new Error('the ledger does not verify');
   return loaded.kind === 'ok' ? loaded.ledger.entries : [];
 };
@@ -130,5 +120,5 @@ it.each([
   agent.assertNoPendingInterceptors();
   // Deleted in the step: nothing is left for the post step, and no output carries the key.
   expect(ledger()).toEqual([]);
-  expect(readFileSync(join(dir, 'OUTPUT'), 'utf8')).toBe('');
+  expect(files.read('OUTPUT')).toBe('');
 });

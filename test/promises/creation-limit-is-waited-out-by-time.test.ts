@@ -4,37 +4,24 @@
  * bounded by time, not by max-attempts (which bounds failures worth retrying).
  * The clock is injected: five minutes pass in no time.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MockAgent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.ts';
 import type { MintConfig } from '../../src/modes/index.ts';
 import { CREATE_WAIT_BUDGET_MS, mint } from '../../src/modes/mint/run.ts';
 import { VeniceClient } from '../../src/venice/client.ts';
+import { useRunnerFiles } from '../helpers/runner-files.ts';
 
 const ORIGIN = 'https://api.venice.test';
 const RUN = { repository: 'o/r', runId: '7', runAttempt: '1' };
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 let agent: MockAgent;
-let dir: string;
-const saved = { ...process.env };
-
+useRunnerFiles();
 beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
-  dir = mkdtempSync(join(tmpdir(), 'venice-key-limit-'));
-  for (const name of ['OUTPUT', 'STATE', 'ENV']) {
-    process.env[`GITHUB_${name}`] = join(dir, name);
-    writeFileSync(join(dir, name), '');
-  }
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
 });
 afterEach(async () => {
-  vi.restoreAllMocks();
-  process.env = { ...saved };
-  rmSync(dir, { recursive: true, force: true });
   await agent.close();
 });
 
