@@ -1,9 +1,6 @@
 /** Mint's create loop on undici's MockAgent, for the cases too slow or too rare to stage end to end. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MockAgent } from 'undici';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseFileCommands } from '../../emulator/fake-runner.ts';
 import { Ledger } from '../../src/lifecycle/ledger.ts';
 import type { MintConfig } from '../../src/modes/index.ts';
