@@ -69,7 +69,9 @@ export function classifyFailure(error: unknown, timeoutMs: number): TransportFai
   if (TLS_FAILURES.test(code)) {
     return {
       kind: 'tls',
-      text: `failed: the server's TLS certificate is not trusted (${code}). If a proxy or private CA signs it, point NODE_EXTRA_CA_CERTS at that CA's certificate.`,
+      text:
+        `failed: the server's TLS certificate is not trusted (${code}). If a proxy or private CA signs it, point ` +
+        "NODE_EXTRA_CA_CERTS at that CA's certificate.",
       retryable: false,
       outcomeUnknown: false,
     };
@@ -90,7 +92,9 @@ function proxyFailure(failure: ProxyTunnelError, timeoutMs: number): TransportFa
   const code = codeOf(chain);
   let why: string;
   if (status === 407) {
-    why = `the proxy refused the credentials (407 Proxy Authentication Required). Put the right user and password in the proxy URL (HTTPS_PROXY=http://user:password@host:port), or ask for access`;
+    why =
+      'the proxy refused the credentials (407 Proxy Authentication Required). Put the right user and password in ' +
+      'the proxy URL (HTTPS_PROXY=http://user:password@host:port), or ask for access';
   } else if (status) why = `the proxy refused to connect (${status})`;
   else if (chain.some((cause) => cause.name === 'TimeoutError')) why = `the proxy did not answer CONNECT within ${timeoutMs} ms`;
   else if (code === 'UND_ERR_SOCKET') why = `the proxy closed the connection without answering CONNECT`;

@@ -29,7 +29,7 @@ export function runIdentity(): RunIdentity {
 export function whySecretsMayBeMissing(): string {
   const pullRequest = context.payload.pull_request as { head?: { repo?: { fork?: boolean } } } | undefined;
   if (context.actor === 'dependabot[bot]') {
-    return 'This run was started by Dependabot, which gets only Dependabot secrets: add the secret under Settings → Secrets → Dependabot.';
+    return 'This run was started by Dependabot, which gets only Dependabot secrets: add it under Settings → Secrets → Dependabot.';
   }
   if (pullRequest?.head?.repo?.fork) {
     return 'This run comes from a pull request from a fork, and GitHub gives such runs no secrets.';

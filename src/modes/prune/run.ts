@@ -113,7 +113,8 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
     );
   } else {
     info(
-      `Pruned ${done.length} of ${ours.length} key(s) this action minted for this repository; they spent ${spent.usd} USD and ${spent.diem} DIEM.`,
+      `Pruned ${done.length} of ${ours.length} key(s) this action minted for this repository; they spent ${spent.usd} ` +
+        `USD and ${spent.diem} DIEM.`,
     );
   }
   throwOnFailures(removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error })));

@@ -29,7 +29,8 @@ export const receive = defineMode({
     'handoff-secret': {
       ...HANDOFF_SECRET_INPUT,
       required: () =>
-        `Pass the same secret the minting job used, e.g. handoff-secret: \${{ secrets.VENICE_HANDOFF_SECRET }}. ${whySecretsMayBeMissing()}`,
+        `Pass the same secret the minting job used, e.g. handoff-secret: \${{ secrets.VENICE_HANDOFF_SECRET }}. ` +
+        `${whySecretsMayBeMissing()}`,
     },
     'export-env': spec(envName),
     'openai-env': OPENAI_ENV_INPUT,
