@@ -186,7 +186,7 @@ async function createKey(
     ledger.sending(name, clock.now());
     let error: unknown;
     try {
-      return { created: await guard.around(client.createKey(createBody(config, name))), name };
+      return { created: await guard.around(() => client.createKey(createBody(config, name))), name };
     } catch (caught) {
       error = caught;
     }
@@ -294,10 +294,11 @@ class CancellationGuard {
     for (const signal of CANCEL_SIGNALS) process.on(signal, this.onSignal);
   }
 
-  async around<T>(work: Promise<T>): Promise<T> {
+  /** In flight from before the request starts, so that no answer can come before the guard knows of it. */
+  async around<T>(work: () => Promise<T>): Promise<T> {
     this.inFlight++;
     try {
-      return await work;
+      return await work();
     } finally {
       this.inFlight--;
     }
