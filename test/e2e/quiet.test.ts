@@ -2,8 +2,8 @@
  * Nothing on stderr. The runner shows a step's stderr in its log, unmasked by structure
  * and outside the action's control; a warning from Node or undici there (an experimental
  * proxy agent, a deprecation) is noise at best. Every mode's main and post step runs
- * here as the runner runs it, with and without proxy variables set: the emulators listen
- * on plain-HTTP loopback, which never goes through a proxy, so every step succeeds
+ * here as the runner runs it; with each set of proxy variables, a Venice call and a
+ * GitHub API call do. The emulators listen on plain-HTTP loopback, which never goes through a proxy, so every step succeeds
  * although the proxy named (port 9, discard) does not answer.
  */
 import { createServer } from 'node:http';
@@ -42,8 +42,7 @@ function expectQuiet(steps: Record<string, StepResult>): void {
   }
 }
 
-describe.each([
-  ['no proxy variable', {}],
+const PROXY_VARIANTS = [
   ['HTTPS_PROXY and HTTP_PROXY set', { HTTPS_PROXY: DEAD_PROXY, HTTP_PROXY: DEAD_PROXY }],
   ['https_proxy and http_proxy set', { https_proxy: DEAD_PROXY, http_proxy: DEAD_PROXY }],
   // Node's own fetch then reads the proxy variables too, and (unlike @actions/http-client) does not
@@ -53,30 +52,31 @@ describe.each([
     'NODE_USE_ENV_PROXY=1, HTTPS_PROXY and HTTP_PROXY set',
     { NODE_USE_ENV_PROXY: '1', HTTPS_PROXY: DEAD_PROXY, HTTP_PROXY: DEAD_PROXY, NO_PROXY: '127.0.0.1' },
   ],
-] as const)('with %s', (_name, proxyEnv) => {
-  const env = (extra: Record<string, string> = {}) => ({ ...proxyEnv, ...extra });
-  const base = () => ({ 'base-url': venice.url });
-  const admin = () => ({ ...base(), 'admin-key': venice.adminKey });
+] as const;
 
+const base = () => ({ 'base-url': venice.url });
+const admin = () => ({ ...base(), 'admin-key': venice.adminKey });
+
+describe('with no proxy variable', () => {
   it('every mode, main and post: exit 0 and not one byte on stderr', async () => {
-    const verify = await runJob({ inputs: { ...base(), 'api-key': venice.inferenceKey }, env: env() });
+    const verify = await runJob({ inputs: { ...base(), 'api-key': venice.inferenceKey } });
     expect(verify.main.outputs.valid).toBe('true');
 
-    const mint = await runJob({ inputs: { ...admin(), ttl: '10m' }, env: env() });
+    const mint = await runJob({ inputs: { ...admin(), ttl: '10m' } });
     expect(mint.main.outputs['api-key']).toMatch(/^VENICE_INFERENCE_KEY_/);
     expect(mint.post.stdout).toContain(`Deleted key ${mint.main.outputs['key-id']}`);
 
     // A key for the run's later jobs: the minting job's post step leaves it alone; a later job receives it.
-    const handoff = await runJob({ inputs: { ...admin(), ttl: '10m', 'handoff-secret': HANDOFF_SECRET }, env: env() });
+    const handoff = await runJob({ inputs: { ...admin(), ttl: '10m', 'handoff-secret': HANDOFF_SECRET } });
     expect(handoff.main.outputs.handoff).toBeTruthy();
     const receive = await runJob({
       inputs: { mode: 'receive', handoff: handoff.main.outputs.handoff as string, 'handoff-secret': HANDOFF_SECRET },
-      env: env({ GITHUB_JOB: 'later' }),
+      env: { GITHUB_JOB: 'later' },
     });
     expect(receive.main.outputs['api-key']).toBe(handoff.main.outputs['api-key']);
 
     // The run's final job deletes it.
-    const revoke = await runJob({ inputs: { ...admin(), mode: 'revoke' }, env: env() });
+    const revoke = await runJob({ inputs: { ...admin(), mode: 'revoke' } });
     expect(revoke.main.outputs.revoked).toBe('1');
 
     // Prune asks the GitHub API (Octokit, its own proxy handling) which runs have finished.
@@ -85,7 +85,7 @@ describe.each([
     github.setRun('42', 'completed').setRun('43', 'in_progress');
     const prune = await runJob({
       inputs: { ...admin(), mode: 'prune', 'github-token': github.token },
-      env: env({ GITHUB_API_URL: github.url }),
+      env: { GITHUB_API_URL: github.url },
     });
     // Only an answer from the GitHub API can tell a young key's run has finished.
     expect(prune.main.outputs.revoked).toBe('1');
@@ -109,27 +109,27 @@ describe.each([
     expect(venice.mintedKeys().map((key) => key.id)).toEqual([running.id]);
   });
 
-  it('retries are quiet: two 503s, then an answer', async () => {
-    venice.inject({ status: 503 }, { method: 'GET', path: '/api_keys/rate_limits', times: 2 });
-    const verify = await runJob({ inputs: { ...base(), 'api-key': venice.inferenceKey }, env: env() });
-    expect(venice.calls()).toEqual(['GET /api_keys/rate_limits 503', 'GET /api_keys/rate_limits 503', 'GET /api_keys/rate_limits 200']);
+  it('retries are quiet: a 503, then an answer', async () => {
+    venice.inject({ status: 503 }, { method: 'GET', path: '/api_keys/rate_limits' });
+    const verify = await runJob({ inputs: { ...base(), 'api-key': venice.inferenceKey } });
+    expect(venice.calls()).toEqual(['GET /api_keys/rate_limits 503', 'GET /api_keys/rate_limits 200']);
     expectQuiet({ 'verify main': verify.main, 'verify post': verify.post });
   });
 
   it('failures are quiet too: a timeout, a rejected key, a refused create, a failed revoke speak only through ::error::', async () => {
     venice.inject({ hang: true }, { method: 'GET', path: '/api_keys/rate_limits' });
-    const timeout = await runStep('main', {
-      inputs: { ...base(), 'api-key': venice.inferenceKey, timeout: '1s', 'max-attempts': '1' },
-      env: env(),
-    });
-    expect(timeout.stdout).toContain('::error::GET /api_keys/rate_limits timed out after 1000 ms.');
     const wrong = `${venice.inferenceKey.slice(0, -4)}abcd`;
-    const verify = await runStep('main', { inputs: { ...base(), 'api-key': wrong }, env: env() });
     venice.inject({ status: 400, body: { error: 'Invalid request parameters' } }, { method: 'POST', path: '/api_keys' });
-    const mint = await runJob({ inputs: admin(), env: env() });
     const key = venice.addKey({ apiKeyType: 'INFERENCE', description: keyName(RUN, 'run', 'cccccccc') });
     venice.inject({ status: 500 }, { method: 'DELETE', path: '/api_keys', times: 10 });
-    const revoke = await runStep('main', { inputs: { ...admin(), mode: 'revoke', 'max-attempts': '1' }, env: env() });
+    const timeout = await runStep('main', { inputs: { ...base(), 'api-key': venice.inferenceKey, timeout: '1s', 'max-attempts': '1' } });
+    expect(timeout.stdout).toContain('::error::GET /api_keys/rate_limits timed out after 1000 ms.');
+    // The rest are independent (each fault left matches one route), so they run side by side.
+    const [verify, mint, revoke] = await Promise.all([
+      runStep('main', { inputs: { ...base(), 'api-key': wrong } }),
+      runJob({ inputs: admin() }),
+      runStep('main', { inputs: { ...admin(), mode: 'revoke', 'max-attempts': '1' } }),
+    ]);
     for (const step of [timeout, verify, mint.main, revoke]) {
       expect(step.code).toBe(1);
       expect(step.stderr).toBe('');
@@ -139,6 +139,28 @@ describe.each([
     expect(mint.post.code).toBe(0);
     expect(mint.post.stderr).toBe('');
     expect(venice.mintedKeys().map((k) => k.id)).toEqual([key.id]);
+  });
+});
+
+describe.each(PROXY_VARIANTS)('with %s', (_name, proxyEnv) => {
+  it('a Venice call and a GitHub API call: exit 0 and not one byte on stderr', async () => {
+    const finished = venice.addKey({ apiKeyType: 'INFERENCE', description: keyName({ ...RUN, runId: '42' }, 'job', 'aaaaaaaa') });
+    github.setRun('42', 'completed');
+    const [verify, prune] = await Promise.all([
+      runJob({ inputs: { ...base(), 'api-key': venice.inferenceKey }, env: { ...proxyEnv } }),
+      runJob({
+        inputs: { ...admin(), mode: 'prune', 'github-token': github.token },
+        env: { ...proxyEnv, GITHUB_API_URL: github.url },
+      }),
+    ]);
+    expect(verify.main.outputs.valid).toBe('true');
+    expect(prune.main.outputs.revoked).toBe('1');
+    expect(github.log.map((entry) => entry.status)).toEqual([200]);
+    expect(venice.mintedKeys().map((key) => key.id)).not.toContain(finished.id);
+    expectQuiet({ 'verify main': verify.main, 'verify post': verify.post, 'prune main': prune.main, 'prune post': prune.post });
+    for (const step of [verify.main, verify.post, prune.main, prune.post]) {
+      assertNoKeyLeaked(step, [venice.adminKey, venice.inferenceKey]);
+    }
   });
 });
 

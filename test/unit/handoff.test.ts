@@ -31,7 +31,6 @@ describe('handoff', () => {
 
   it('names the cause of each refusal, and never prints the key', () => {
     const sealed = seal(KEY, SECRET, run);
-    const payloadAt = sealed.lastIndexOf('.') + 20;
     const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
     const cases: [string, () => unknown, string, RegExp][] = [
       ['tampered', () => open(flip(sealed, sealed.length - 30), SECRET, run, NOW), 'tampered', /has been altered/],
@@ -58,7 +57,6 @@ describe('handoff', () => {
         /altered/,
       ],
     ];
-    expect(payloadAt).toBeGreaterThan(0);
     for (const [name, work, reason, message] of cases) {
       const error = failure(work);
       expect(error.reason, name).toBe(reason);

@@ -1,27 +1,11 @@
+/**
+ * README, "It deletes only what it made": a key is known as this action's, this
+ * repository's and this run's by its name alone. Generated cases: test/properties/key-names.test.ts.
+ */
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/duration.ts';
 import { isOurs, keyName, MAX_DESCRIPTION, newNonce, parseKeyName, repoTag, sameKeyName } from '../../src/lifecycle/naming.ts';
-import { keyTypeFromPrefix, redact } from '../../src/venice/keys.ts';
-import { backoffMs, retryDelayMs, serverRequestedWaitMs } from '../../src/venice/retry.ts';
 
-describe('durations', () => {
-  it('parses units, compounds and plain seconds; rejects the rest', () => {
-    expect(parseDuration('90s')).toBe(90_000);
-    expect(parseDuration('1d2h')).toBe(93_600_000);
-    expect(parseDuration(' 15M ')).toBe(900_000);
-    expect(parseDuration('250ms')).toBe(250);
-    expect(parseDuration('42')).toBe(42_000);
-    for (const bad of ['', '1.5h', '-5m', 'h', '1 h', '1w']) expect(parseDuration(bad)).toBeUndefined();
-  });
-
-  it('formats for people', () => {
-    expect(formatDuration(5_400_000)).toBe('1h 30m');
-    expect(formatDuration(61_000)).toBe('1m 1s');
-    expect(formatDuration(999)).toBe('999ms');
-  });
-});
-
-describe('naming', () => {
+describe('key names, on which "It deletes only what it made" rests', () => {
   const run = { repository: 'Octo-Org/Octo-Repo', runId: '9876543210', runAttempt: '2' };
 
   it('names a key with marker, repository tag, run, attempt, scope and nonce, and parses it back', () => {
@@ -97,48 +81,5 @@ describe('naming', () => {
     expect(isOurs(key(keyName({ ...run, repository: 'o/other' }, 'job', 'abcd1234')), run)).toBe(false);
     expect(isOurs(key(sameRun, 'ADMIN'), run)).toBe(false);
     expect(isOurs(key('hand-made'), run)).toBe(false);
-  });
-});
-
-describe('redaction', () => {
-  it('removes key-shaped strings, bearer tokens and the given secrets', () => {
-    expect(redact('bad key VENICE_ADMIN_KEY_abc-DEF_123 here')).toBe('bad key VENICE_*** here');
-    expect(redact('Authorization: Bearer sk-123.456')).toBe('Authorization: Bearer ***');
-    expect(redact('token opaque-secret-value was refused', ['opaque-secret-value'])).toBe('token *** was refused');
-  });
-
-  it('reads the key type from the prefix', () => {
-    expect(keyTypeFromPrefix('VENICE_ADMIN_KEY_x')).toBe('ADMIN');
-    expect(keyTypeFromPrefix('VENICE_INFERENCE_KEY_x')).toBe('INFERENCE');
-    expect(keyTypeFromPrefix('sk-x')).toBeUndefined();
-  });
-});
-
-describe('retry timing', () => {
-  const NOW = 1_900_000_000_000;
-  const headers = (values: Record<string, string>) => new Headers(values);
-
-  it('reads Retry-After (seconds or date) and the rate-limit reset (Unix seconds); the later wins', () => {
-    expect(serverRequestedWaitMs(headers({ 'retry-after': '3' }), NOW)).toBe(3_000);
-    expect(serverRequestedWaitMs(headers({ 'retry-after': new Date(NOW + 5_000).toUTCString() }), NOW)).toBe(5_000);
-    expect(serverRequestedWaitMs(headers({ 'x-ratelimit-reset-requests': String(NOW / 1000 + 12) }), NOW)).toBe(12_000);
-    expect(serverRequestedWaitMs(headers({ 'retry-after': '2', 'x-ratelimit-reset-requests': String(NOW / 1000 + 7) }), NOW)).toBe(7_000);
-    expect(serverRequestedWaitMs(headers({ 'x-ratelimit-reset-requests': String(NOW / 1000 - 7) }), NOW)).toBe(0);
-    expect(serverRequestedWaitMs(headers({}), NOW)).toBeUndefined();
-    expect(serverRequestedWaitMs(headers({ 'retry-after': 'soon' }), NOW)).toBeUndefined();
-  });
-
-  it('backs off exponentially with jitter, capped at 30 s', () => {
-    expect(backoffMs(1, () => 0)).toBe(500);
-    expect(backoffMs(1, () => 1)).toBe(1_000);
-    expect(backoffMs(3, () => 1)).toBe(4_000);
-    expect(backoffMs(20, () => 1)).toBe(30_000);
-  });
-
-  it('waits at least as long as the server asked, spreading clients over 1..5 s after it', () => {
-    expect(retryDelayMs(1, 10_000, () => 0)).toBe(10_000);
-    expect(retryDelayMs(1, 10_000, () => 1)).toBe(12_500);
-    expect(retryDelayMs(1, 0, () => 1)).toBe(1_000);
-    expect(retryDelayMs(1, 60_000, () => 1)).toBe(65_000);
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * The action's main and post work run in this process against the emulator, with time
+ * injected: the client's retry waits and the action's own clock move only when the code
+ * sleeps. For decisions that end to end would wait on real backoff or on the post step's
+ * look-again window; what is about processes (signals, exit codes, the runner's files)
+ * stays end to end.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import { parseFileCommands } from '../../emulator/fake-runner.ts';
+import type { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import type { Clock } from '../../src/clock.ts';
+import { Ledger, type LedgerEntry } from '../../src/lifecycle/ledger.ts';
+import type { MintConfig } from '../../src/modes/index.ts';
+import { VeniceClient } from '../../src/venice/client.ts';
+import { RUN } from './ledger.ts';
+
+const SUMMARY = join(mkdtempSync(join(tmpdir(), 'venice-key-summary-')), 'summary.md');
+
+/** A clock that moves only when the code under test sleeps. */
+export function fakeClock(start = Date.now()): Clock & { slept: number[] } {
+  let now = start;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms: number) => {
+      slept.push(ms);
+      now += ms;
+    },
+  };
+}
+
+/** A client for the emulator whose retry waits take no time (and pass on the given clock). */
+export function clientFor(
+  emulator: VeniceEmulator,
+  options: { key?: string; timeoutMs?: number; maxAttempts?: number; clock?: Clock; debug?: (line: string) => void } = {},
+): VeniceClient {
+  const clock = options.clock ?? fakeClock();
+  return new VeniceClient({
+    baseUrl: new URL(emulator.url),
+    key: options.key ?? emulator.adminKey,
+    timeoutMs: options.timeoutMs ?? 1_000,
+    maxAttempts: options.maxAttempts ?? 5,
+    sleep: async (ms) => void (await clock.sleep(ms)),
+    now: () => clock.now(),
+    debug: options.debug,
+  });
+}
+
+export function mintConfig(emulator: VeniceEmulator, extra: Partial<MintConfig> = {}): MintConfig {
+  return {
+    mode: 'mint',
+    adminKey: emulator.adminKey,
+    baseUrl: new URL(emulator.url),
+    timeoutMs: 1_000,
+    maxAttempts: 5,
+    expiresAt: new Date(Date.now() + 3_600_000),
+    label: '',
+    scope: 'job',
+    openaiEnv: false,
+    ...extra,
+  };
+}
+
+/**
+ * The runner's files in a temporary directory, and what the code prints captured: call
+ * in beforeEach, and `restore` in afterEach.
+ */
+export function runnerFiles() {
+  const dir = mkdtempSync(join(tmpdir(), 'venice-key-in-process-'));
+  const saved = { ...process.env };
+  for (const name of ['OUTPUT', 'STATE', 'ENV']) {
+    process.env[`GITHUB_${name}`] = join(dir, name);
+    writeFileSync(join(dir, name), '');
+  }
+  // @actions/core reads the summary's path once per process: one file serves every test.
+  process.env.GITHUB_STEP_SUMMARY = SUMMARY;
+  writeFileSync(SUMMARY, '');
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  });
+  return {
+    /** What the code printed, one entry a line. */
+    lines,
+    /** The entries of the last ledger the main step saved: what the post step is handed. */
+    ledger(adminKey: string): LedgerEntry[] {
+      const saved = parseFileCommands(readFileSync(join(dir, 'STATE'), 'utf8')).ledger;
+      const loaded = Ledger.load(adminKey, RUN, saved);
+      if (loaded.kind === 'forged') throw new Error('the ledger does not verify');
+      return loaded.kind === 'ok' ? [...loaded.ledger.entries] : [];
+    },
+    restore(): void {
+      vi.restoreAllMocks();
+      process.env = saved;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits for something the emulator does in its own time (a late commit); the test's timeout bounds it. */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
