@@ -5,29 +5,15 @@
  * step's clock is injected, so this holds whatever the machine's speed.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Clock } from '../../src/clock.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
 import { COMMIT_GRACE_MS, settle } from '../../src/lifecycle/settle.ts';
 import type { VeniceClient } from '../../src/venice/client.ts';
 import type { ListedKey } from '../../src/venice/types.ts';
+import { fakeClock } from '../helpers/in-process.ts';
 
 const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 const NAME = keyName(RUN, 'job', 'abcdefgh', 'lost');
 const TIMEOUT = 1_000;
-
-/** A clock that moves only when the code under test sleeps. */
-function fakeClock(start: number): Clock & { slept: number[] } {
-  let now = start;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: async (ms: number) => {
-      slept.push(ms);
-      now += ms;
-    },
-  };
-}
 
 function venice(lists: ListedKey[][]) {
   const deleted: string[] = [];

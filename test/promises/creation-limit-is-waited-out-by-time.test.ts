@@ -6,10 +6,10 @@
  */
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.ts';
 import type { MintConfig } from '../../src/modes/index.ts';
 import { CREATE_WAIT_BUDGET_MS, mint } from '../../src/modes/mint/run.ts';
 import { VeniceClient } from '../../src/venice/client.ts';
+import { fakeClock } from '../helpers/in-process.ts';
 import { useRunnerFiles } from '../helpers/runner-files.ts';
 
 const ORIGIN = 'https://api.venice.test';
@@ -24,17 +24,6 @@ beforeEach(() => {
 afterEach(async () => {
   await agent.close();
 });
-
-/** Moves only when mint sleeps. */
-function fakeClock(): Clock {
-  let now = START;
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      now += ms;
-    },
-  };
-}
 
 const config: MintConfig = {
   mode: 'mint',
@@ -70,12 +59,12 @@ describe('the creation limit is waited out by time, not by attempts', () => {
         modelPrivacy: 'ALL',
       },
     });
-    await mint(config, client(), RUN, fakeClock());
+    await mint(config, client(), RUN, fakeClock(START));
     agent.assertNoPendingInterceptors();
   });
 
   it('a limit that outlasts the budget: gives up within it, saying why and what to change', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(START);
     agent
       .get(ORIGIN)
       .intercept({ path: '/api/v1/api_keys', method: 'POST' })
