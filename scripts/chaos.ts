@@ -1,6 +1,6 @@
 /**
  * `npm run chaos -- --runs 500`: the chaos property (test/chaos) over many seeded fault
- * schedules, for a soak on demand; `npm test` runs only a few. Options:
+ * schedules, for a soak on demand; CI runs a few from a fixed seed. `npm test` leaves it out. Options:
  *   --runs N    schedules per flow (default 100)
  *   --seed S    start from this seed (default: a new one, printed)
  *   --path P    replay one failing case (with its --seed), as a failure prints them

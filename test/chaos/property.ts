@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { DEFAULT_SEED } from '../helpers/generative.ts';
 import { type ChaosCase, chaosCase, play } from './harness.ts';
 
-export const runs = Number(process.env.CHAOS_RUNS ?? 2);
+export const runs = Number(process.env.CHAOS_RUNS ?? 3);
 const seed = Number(process.env.CHAOS_SEED ?? process.env.FC_SEED ?? DEFAULT_SEED);
 const path = process.env.CHAOS_PATH;
 /** The worst case takes about a minute (five faults at their longest on a busy machine); shrinking gets the rest. */

@@ -14,7 +14,7 @@ import { VeniceApiError } from '../../src/venice/errors.ts';
 import { type FaultProxy, type ProxyBehaviour, startFaultProxy } from '../helpers/fault-proxy.ts';
 
 /** Rows that wait for a timeout use the short one; the rest a long one, so a busy machine never turns them into timeouts. */
-const TIMEOUT_MS = 1_500;
+const TIMEOUT_MS = 500;
 const PATIENT_MS = 20_000;
 const TOKEN = 'ghs_transportrulestoken';
 const KEY = 'VENICE_ADMIN_KEY_transportrulestransport';
