@@ -12,6 +12,7 @@ const burners: ChildProcess[] = Array.from({ length: BURNERS }, () => spawn(proc
 const stop = () => {
   for (const burner of burners) burner.kill('SIGKILL');
 };
+// Whichever way this script ends (process.exit, a red run, Ctrl-C), the burners end with it.
 process.on('exit', stop);
 process.on('SIGINT', () => process.exit(130));
 
@@ -26,3 +27,5 @@ for (let run = 1; run <= RUNS; run++) {
   if (code !== 0) process.exit(code);
 }
 console.log(`steady: ${RUNS} of ${RUNS} runs passed under load`);
+// The burners keep the event loop alive: end them, and this script, explicitly.
+process.exit(0);
