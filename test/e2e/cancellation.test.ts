@@ -4,30 +4,20 @@
  * step with it (SIGKILL). Each case signals the built action's process mid-work and
  * checks what the post step is left to do, and that it does it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runStep } from '../../emulator/fake-runner.ts';
-import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import type { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import { freshEmulatorEachTest, mintInputsFor } from '../helpers/emulator.ts';
 import { until } from '../helpers/in-process.ts';
 
 let emulator: VeniceEmulator;
-
+const startEmulator = freshEmulatorEachTest();
 async function start() {
-  emulator = await new VeniceEmulator().start();
+  emulator = await startEmulator();
   return emulator;
 }
 
-afterEach(async () => {
-  // After every test, the emulator holds no key the test did not expect.
-  expect(emulator.mintedKeys()).toEqual([]);
-  await emulator.stop();
-});
-
-const mintInputs = (extra: Record<string, string> = {}) => ({
-  'base-url': emulator.url,
-  'admin-key': emulator.adminKey,
-  timeout: '1s',
-  ...extra,
-});
+const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 /** Long enough that a signal sent once the create arrives lands before its answer, on a busy machine too. */
 const FLIGHT_MS = 1_000;
 const GET_KEY = /^GET \/api_keys\/[\w-]+ 200$/;

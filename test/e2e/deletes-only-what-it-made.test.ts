@@ -2,30 +2,25 @@
  * README, "It deletes only what it made": the post step trusts only state its main step
  * sealed, and checks a key's name (this run, this job) before deleting it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderLog, runStep } from '../../emulator/fake-runner.ts';
-import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import type { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
+import { freshEmulatorEachTest, mintInputsFor } from '../helpers/emulator.ts';
 import { RUN, sealedLedger } from '../helpers/ledger.ts';
 
 let emulator: VeniceEmulator;
+const startEmulator = freshEmulatorEachTest();
+async function start() {
+  emulator = await startEmulator();
+  return emulator;
+}
 
-afterEach(async () => {
-  // After every test, the emulator holds no key the test did not expect.
-  expect(emulator.mintedKeys()).toEqual([]);
-  await emulator.stop();
-});
-
-const mintInputs = (extra: Record<string, string> = {}) => ({
-  'base-url': emulator.url,
-  'admin-key': emulator.adminKey,
-  timeout: '1s',
-  ...extra,
-});
+const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 
 describe('the post step trusts only what its main step wrote', () => {
   it('forged state (an earlier step wrote STATE_ through GITHUB_ENV) deletes nothing, and says so', async () => {
-    emulator = await new VeniceEmulator().start();
+    await start();
     const victim = emulator.addKey({ apiKeyType: 'ADMIN', description: 'production admin key' });
     const forged = JSON.stringify({ entries: [{ name: victim.description, sentAt: 0, id: victim.id }], mac: '00'.repeat(32) });
     for (const inputs of [mintInputs({ revoke: 'false' }), { 'base-url': emulator.url, 'api-key': emulator.inferenceKey }]) {
@@ -53,7 +48,7 @@ describe("the post step deletes only this job's key of this run", () => {
     ['of another run', keyName({ ...RUN, runId: '1' }, 'job', 'otherrun')],
     ['of this very run under another name', keyName(RUN, 'job', 'otherjob')],
   ])('a sealed ledger naming a key %s: the post step reads it, refuses, deletes nothing, and fails', async (_name, description) => {
-    emulator = await new VeniceEmulator().start();
+    await start();
     const other = emulator.addKey({ apiKeyType: 'INFERENCE', description });
     const ledger = sealedLedger(emulator.adminKey, [{ name: keyName(RUN, 'job', 'abcdefgh'), sentAt: Date.now(), id: other.id }]);
     const post = await runStep('post', { inputs: mintInputs(), state: { ledger } });

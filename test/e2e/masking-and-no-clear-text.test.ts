@@ -4,29 +4,20 @@
  * through a proxy setting that cannot be used, and an answer larger than 1 MiB is
  * refused as it arrives.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderLog, runJob, runStep } from '../../emulator/fake-runner.ts';
-import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import type { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import { freshEmulatorEachTest, mintInputsFor } from '../helpers/emulator.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 let emulator: VeniceEmulator;
-
+const startEmulator = freshEmulatorEachTest();
 async function start() {
-  emulator = await new VeniceEmulator().start();
+  emulator = await startEmulator();
   return emulator;
 }
 
-afterEach(async () => {
-  expect(emulator.mintedKeys()).toEqual([]);
-  await emulator.stop();
-});
-
-const mintInputs = (extra: Record<string, string> = {}) => ({
-  'base-url': emulator.url,
-  'admin-key': emulator.adminKey,
-  timeout: '1s',
-  ...extra,
-});
+const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 
 describe('masking first', () => {
   it('the post step masks the admin key before anything else', async () => {

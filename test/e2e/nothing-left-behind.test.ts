@@ -9,34 +9,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderLog, runJob, runStep } from '../../emulator/fake-runner.ts';
 import { runBurst } from '../../emulator/scenarios.ts';
-import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import type { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
 import { COMMIT_GRACE_MS } from '../../src/lifecycle/settle.ts';
+import { freshEmulatorEachTest, mintInputsFor } from '../helpers/emulator.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { RUN, sealedLedger } from '../helpers/ledger.ts';
 
 let emulator: VeniceEmulator;
-
+const startEmulator = freshEmulatorEachTest();
 async function start() {
-  emulator = await new VeniceEmulator().start();
+  emulator = await startEmulator();
   return emulator;
 }
 
-afterEach(async () => {
-  // After every test, the emulator holds no key the test did not expect.
-  expect(emulator.mintedKeys()).toEqual([]);
-  await emulator.stop();
-});
-
-const mintInputs = (extra: Record<string, string> = {}) => ({
-  'base-url': emulator.url,
-  'admin-key': emulator.adminKey,
-  timeout: '1s',
-  ...extra,
-});
+const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 const calls = () => emulator.calls();
 /** A create sent so long ago that its commit window (timeout 1 s plus the grace) has passed: one look settles it. */
 const longAgo = () => Date.now() - 1_000 - COMMIT_GRACE_MS - 60_000;
