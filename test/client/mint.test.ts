@@ -1,46 +1,17 @@
 /** Mint's create loop on undici's MockAgent, for the cases too slow or too rare to stage end to end. */
-import { MockAgent } from 'undici';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseFileCommands } from '../../emulator/fake-runner.ts';
 import { Ledger } from '../../src/lifecycle/ledger.ts';
-import type { MintConfig } from '../../src/modes/index.ts';
 import { mint } from '../../src/modes/mint/run.ts';
-import { VeniceClient } from '../../src/venice/client.ts';
+import { MOCK_ORIGIN, MOCK_RUN, mockMintConfig, useMockVenice } from '../helpers/mock-venice.ts';
 import { useRunnerFiles } from '../helpers/runner-files.ts';
 
-const ORIGIN = 'https://api.venice.test';
-const RUN = { repository: 'o/r', runId: '7', runAttempt: '1' };
-let agent: MockAgent;
+const ORIGIN = MOCK_ORIGIN;
+const RUN = MOCK_RUN;
 const files = useRunnerFiles();
-
-beforeEach(() => {
-  agent = new MockAgent();
-  agent.disableNetConnect();
-});
-afterEach(async () => {
-  await agent.close();
-});
-
-const config: MintConfig = {
-  mode: 'mint',
-  adminKey: 'VENICE_ADMIN_KEY_mock',
-  baseUrl: new URL(`${ORIGIN}/api/v1`),
-  timeoutMs: 1_000,
-  maxAttempts: 5,
-  expiresAt: new Date(Date.now() + 3_600_000),
-  label: '',
-  scope: 'job',
-  openaiEnv: false,
-};
-const client = () =>
-  new VeniceClient({
-    baseUrl: config.baseUrl,
-    key: config.adminKey,
-    timeoutMs: 1_000,
-    maxAttempts: 5,
-    dispatcher: agent,
-    sleep: async () => {},
-  });
+const venice = useMockVenice();
+const config = mockMintConfig();
+const client = () => venice.client(config);
 /** What the post step would be handed: the last ledger saved (an empty one is saved as ''). */
 const ledger = () => {
   const loaded = Ledger.load(config.adminKey, RUN, parseFileCommands(files.read('STATE')).ledger);
@@ -50,20 +21,21 @@ const ledger = () => {
 
 it('gives up at once, saying why, when the creation limit resets later than it may wait', async () => {
   const reset = Math.ceil(Date.now() / 1000) + 10 * 60;
-  agent
+  venice
+    .agent()
     .get(ORIGIN)
     .intercept({ path: '/api/v1/api_keys', method: 'POST' })
     .reply(429, { error: 'Rate limit exceeded' }, { headers: { 'x-ratelimit-reset-requests': String(reset) } });
   await expect(mint(config, client(), RUN)).rejects.toThrow(
     /^Gave up creating the key after waiting \d+ms: Venice allows 20 key creations per minute per account/,
   );
-  agent.assertNoPendingInterceptors();
+  venice.agent().assertNoPendingInterceptors();
   // A 429 made no key: nothing is left for the post step.
   expect(ledger()).toEqual([]);
 });
 
 it('fails naming the orphan when a lost answer cannot be reconciled, and leaves its name to the post step', async () => {
-  const pool = agent.get(ORIGIN);
+  const pool = venice.agent().get(ORIGIN);
   pool.intercept({ path: '/api/v1/api_keys', method: 'POST' }).replyWithError(new Error('other side closed'));
   pool.intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(500, { error: 'down' }).times(5);
   await expect(mint(config, client(), RUN)).rejects.toThrow(
@@ -73,23 +45,24 @@ it('fails naming the orphan when a lost answer cannot be reconciled, and leaves 
 });
 
 it.each([
-  ['an HTML 200', () => agent.get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(200, '<html>ok</html>')],
-  ['an empty 204', () => agent.get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(204, '')],
+  ['an HTML 200', () => venice.agent().get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(200, '<html>ok</html>')],
+  ['an empty 204', () => venice.agent().get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(204, '')],
   [
     'a 200 without the key',
     () =>
-      agent
+      venice
+        .agent()
         .get(ORIGIN)
         .intercept({ path: '/api/v1/api_keys', method: 'POST' })
         .reply(200, { success: true, data: { id: 'x' } }),
   ],
 ])('%s to a create is an unknown outcome: not retried, and the name settled by the list read after it', async (_name, answer) => {
   answer();
-  agent.get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] });
+  venice.agent().get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] });
   await expect(mint(config, client(), RUN)).rejects.toThrow(
     /^POST \/api_keys(: the answer \(20[04]\) is not JSON| answered 2xx without a key)/,
   );
-  agent.assertNoPendingInterceptors();
+  venice.agent().assertNoPendingInterceptors();
   // An answer came, so the request was handled: the list read after it is final, and the post step has nothing to do.
   expect(ledger()).toEqual([]);
 });
@@ -110,11 +83,11 @@ it.each([
     modelPrivacy: 'ALL',
     ...change,
   };
-  const pool = agent.get(ORIGIN);
+  const pool = venice.agent().get(ORIGIN);
   pool.intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(200, { success: true, data: made });
   pool.intercept({ path: '/api/v1/api_keys?id=k-other', method: 'DELETE' }).reply(200, { success: true });
   await expect(mint(asked, client(), RUN)).rejects.toThrow(message);
-  agent.assertNoPendingInterceptors();
+  venice.agent().assertNoPendingInterceptors();
   // Deleted in the step: nothing is left for the post step, and no output carries the key.
   expect(ledger()).toEqual([]);
   expect(files.read('OUTPUT')).toBe('');

@@ -12,10 +12,7 @@ import { until } from '../helpers/in-process.ts';
 
 let emulator: VeniceEmulator;
 const startEmulator = freshEmulatorEachTest();
-async function start() {
-  emulator = await startEmulator();
-  return emulator;
-}
+const start = async () => (emulator = await startEmulator());
 
 const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 /** Long enough that a signal sent once the create arrives lands before its answer, on a busy machine too. */

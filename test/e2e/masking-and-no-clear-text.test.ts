@@ -12,10 +12,7 @@ import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 let emulator: VeniceEmulator;
 const startEmulator = freshEmulatorEachTest();
-async function start() {
-  emulator = await startEmulator();
-  return emulator;
-}
+const start = async () => (emulator = await startEmulator());
 
 const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 

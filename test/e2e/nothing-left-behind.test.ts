@@ -21,10 +21,7 @@ import { RUN, sealedLedger } from '../helpers/ledger.ts';
 
 let emulator: VeniceEmulator;
 const startEmulator = freshEmulatorEachTest();
-async function start() {
-  emulator = await startEmulator();
-  return emulator;
-}
+const start = async () => (emulator = await startEmulator());
 
 const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 const calls = () => emulator.calls();

@@ -4,43 +4,22 @@
  * Windows (SIGINT, then SIGBREAK to Node). Whichever arrives while a create is in flight,
  * mint waits for the answer and records the key, so the post step can revoke it.
  */
-import { MockAgent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseFileCommands } from '../../emulator/fake-runner.ts';
 import { Ledger } from '../../src/lifecycle/ledger.ts';
-import type { MintConfig } from '../../src/modes/index.ts';
 import { mint } from '../../src/modes/mint/run.ts';
-import { VeniceClient } from '../../src/venice/client.ts';
+import { MOCK_ORIGIN, MOCK_RUN, mockMintConfig, useMockVenice } from '../helpers/mock-venice.ts';
 import { useRunnerFiles } from '../helpers/runner-files.ts';
 
-const ORIGIN = 'https://api.venice.test';
-const RUN = { repository: 'o/r', runId: '7', runAttempt: '1' };
-let agent: MockAgent;
 const files = useRunnerFiles();
-beforeEach(() => {
-  agent = new MockAgent();
-  agent.disableNetConnect();
-});
-afterEach(async () => {
-  await agent.close();
-});
-
-const config: MintConfig = {
-  mode: 'mint',
-  adminKey: 'VENICE_ADMIN_KEY_mock',
-  baseUrl: new URL(`${ORIGIN}/api/v1`),
-  timeoutMs: 5_000,
-  maxAttempts: 1,
-  expiresAt: new Date(Date.now() + 3_600_000),
-  label: '',
-  scope: 'job',
-  openaiEnv: false,
-};
+const venice = useMockVenice();
+const config = mockMintConfig({ timeoutMs: 5_000, maxAttempts: 1 });
 
 describe('a cancel during a create leaves the key to the post step, on every runner OS', () => {
   it.each(['SIGINT', 'SIGTERM', 'SIGBREAK'] as const)('%s while the create is in flight', async (signal) => {
-    agent
-      .get(ORIGIN)
+    venice
+      .agent()
+      .get(MOCK_ORIGIN)
       .intercept({ path: '/api/v1/api_keys', method: 'POST' })
       .reply(() => {
         // The runner's signal arrives while Venice is making the key: mint's own listener for it (the last one added)
@@ -63,12 +42,11 @@ describe('a cancel during a create leaves the key to the post step, on every run
           },
         };
       });
-    const client = new VeniceClient({ baseUrl: config.baseUrl, key: config.adminKey, timeoutMs: 5_000, maxAttempts: 1, dispatcher: agent });
     const before = process.listenerCount(signal);
-    await expect(mint(config, client, RUN)).rejects.toThrow(
+    await expect(mint(config, venice.client(config), MOCK_RUN)).rejects.toThrow(
       /^The job was cancelled while the key was being created; the post step revokes it\.$/,
     );
-    const loaded = Ledger.load(config.adminKey, RUN, parseFileCommands(files.read('STATE')).ledger);
+    const loaded = Ledger.load(config.adminKey, MOCK_RUN, parseFileCommands(files.read('STATE')).ledger);
     expect(loaded.kind === 'ok' && loaded.ledger.entries.map((entry) => entry.id)).toEqual(['k1']);
     // Nothing was handed to the job, and mint stopped listening once it was done.
     expect(files.read('OUTPUT')).toBe('');
