@@ -16,6 +16,7 @@ import { Ledger, type LedgerEntry } from '../../src/lifecycle/ledger.ts';
 import type { MintConfig } from '../../src/modes/index.ts';
 import { VeniceClient } from '../../src/venice/client.ts';
 import { RUN } from './ledger.ts';
+import { mockMintConfig } from './mock-venice.ts';
 
 const SUMMARY = join(mkdtempSync(join(tmpdir(), 'venice-key-summary-')), 'summary.md');
 
@@ -51,18 +52,7 @@ export function clientFor(
 }
 
 export function mintConfig(emulator: VeniceEmulator, extra: Partial<MintConfig> = {}): MintConfig {
-  return {
-    mode: 'mint',
-    adminKey: emulator.adminKey,
-    baseUrl: new URL(emulator.url),
-    timeoutMs: 1_000,
-    maxAttempts: 5,
-    expiresAt: new Date(Date.now() + 3_600_000),
-    label: '',
-    scope: 'job',
-    openaiEnv: false,
-    ...extra,
-  };
+  return mockMintConfig({ adminKey: emulator.adminKey, baseUrl: new URL(emulator.url), ...extra });
 }
 
 /**
