@@ -5,77 +5,44 @@
  * .NET's idea of whitespace, which the runner trims before `::`).
  */
 import { fc, test } from '@fast-check/vitest';
-import { beforeAll, describe, expect, vi } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import { renderLog } from '../../emulator/fake-runner.ts';
-import { loggable, mask } from '../../src/runner/log.ts';
+import { loggable } from '../../src/runner/log.ts';
 import { KEY_SHAPED } from '../../src/venice/keys.ts';
 import { generative } from '../helpers/generative.ts';
+import { registeredSecrets, textAround } from '../helpers/untrusted-arbitraries.ts';
 
 /** Every character .NET's Char.IsWhiteSpace accepts (what the runner trims before looking for `::`). */
 const DOTNET_SPACE =
   '\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
 const LINE_BREAKS = /[\r\n\u2028\u2029\u0085]/;
 
-const keyShaped = fc.stringMatching(/^VENICE_(INFERENCE|ADMIN|[A-Z]{1,8})_KEY_[A-Za-z0-9_-]{1,40}$/);
-/** Secrets as the action registers them: keys, tokens, and handoff secrets such as `openssl rand -base64 32`. */
-const secret = fc.oneof(
-  keyShaped,
-  fc.stringMatching(/^[A-Za-z0-9+/=_-]{4,44}$/),
-  // A passphrase: the runner masks it whole, so it must not reach the log rejoined from lines.
-  fc.stringMatching(/^[a-z]{3,8}( [a-z]{3,8}){2,4}$/),
-);
-
-/** Text built from the pieces that matter here, in any order, plus arbitrary characters. */
+/** Text built from the pieces that matter to the runner, in any order, with secrets and arbitrary characters. */
 const hostileText = (secrets: string[]) =>
-  fc
-    .array(
-      fc.oneof(
-        fc.constantFrom(
-          '::',
-          '::error::',
-          '::add-mask::',
-          '::set-output name=x::',
-          '##[',
-          '##[error]',
-          '::stop-commands::t',
-          '%0A',
-          '%0D',
-          '\\',
-        ),
-        fc.constantFrom(
-          '\n',
-          '\r',
-          '\r\n',
-          '\u2028',
-          '\u2029',
-          '\u0085',
-          '\v',
-          '\f',
-          ' ',
-          '\t',
-          '\u00a0',
-          '\u3000',
-          '\ufeff',
-          '\u001b[31m',
-        ),
-        fc.constantFrom('Bearer ', 'VENICE_', '_KEY_', 'VENICE_INFERENCE_KEY_', '#', '[', ':'),
-        secrets.length > 0 ? fc.constantFrom(...secrets) : fc.constant(''),
-        secrets.length > 0 ? fc.constantFrom(...secrets.map((value) => value.replaceAll(' ', '\n'))) : fc.constant(''),
-        keyShaped,
-        fc.string({ unit: 'binary', maxLength: 6 }),
+  textAround(
+    fc.oneof(
+      fc.constantFrom(
+        '::',
+        '::error::',
+        '::add-mask::',
+        '::set-output name=x::',
+        '##[',
+        '##[error]',
+        '::stop-commands::t',
+        '%0A',
+        '%0D',
+        '\\',
       ),
-      { maxLength: 12 },
-    )
-    .map((parts) => parts.join(''));
+      fc.constantFrom('\n', '\r', '\r\n', '\u2028', '\u2029', '\u0085', '\v', '\f', ' ', '\t', '\u00a0', '\u3000', '\ufeff', '\u001b[31m'),
+      fc.constantFrom('Bearer ', 'VENICE_', '_KEY_', 'VENICE_INFERENCE_KEY_', '#', '[', ':'),
+    ),
+    secrets,
+  );
 
 describe('a printed line: never a command, never a secret', () => {
   let secrets: string[] = [];
   beforeAll(() => {
-    // Registered the way the steps register them (the runner sees ::add-mask::; we keep it quiet here).
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    secrets = fc.sample(secret, { seed: 7, numRuns: 12 });
-    for (const value of secrets) mask(value);
-    write.mockRestore();
+    secrets = registeredSecrets(7);
   });
 
   test.prop([fc.constant(null).chain(() => hostileText(secrets))], generative(1000))('one line, no command in either form', (text) => {

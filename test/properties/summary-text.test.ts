@@ -5,53 +5,43 @@
  * text on one line.
  */
 import { fc, test } from '@fast-check/vitest';
-import { beforeAll, describe, expect, vi } from 'vitest';
-import { mask } from '../../src/runner/log.ts';
+import { beforeAll, describe, expect } from 'vitest';
 import { summaryText } from '../../src/runner/summary.ts';
 import { KEY_SHAPED } from '../../src/venice/keys.ts';
 import { generative } from '../helpers/generative.ts';
+import { registeredSecrets, textAround } from '../helpers/untrusted-arbitraries.ts';
 
-const keyShaped = fc.stringMatching(/^VENICE_(INFERENCE|ADMIN)_KEY_[A-Za-z0-9_-]{1,40}$/);
-const secret = fc.oneof(keyShaped, fc.stringMatching(/^[A-Za-z0-9+/=_-]{4,44}$/));
 const decode = (html: string) => html.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 
 const markupText = (secrets: string[]) =>
-  fc
-    .array(
-      fc.oneof(
-        fc.constantFrom(
-          '<',
-          '>',
-          '</td>',
-          '<script>',
-          '|',
-          '[x](https://ev.il)',
-          '![i](x)',
-          '`',
-          '```',
-          '*',
-          '_',
-          '~',
-          '&',
-          '&amp;',
-          '&#60;',
-        ),
-        fc.constantFrom('\n', '\r\n', '\n\n', '\u2028', '\u2029', '\u0085', '\\', '"', "'", '#', '!'),
-        secrets.length > 0 ? fc.constantFrom(...secrets) : fc.constant(''),
-        keyShaped,
-        fc.string({ unit: 'binary', maxLength: 6 }),
+  textAround(
+    fc.oneof(
+      fc.constantFrom(
+        '<',
+        '>',
+        '</td>',
+        '<script>',
+        '|',
+        '[x](https://ev.il)',
+        '![i](x)',
+        '`',
+        '```',
+        '*',
+        '_',
+        '~',
+        '&',
+        '&amp;',
+        '&#60;',
       ),
-      { maxLength: 12 },
-    )
-    .map((parts) => parts.join(''));
+      fc.constantFrom('\n', '\r\n', '\n\n', '\u2028', '\u2029', '\u0085', '\\', '"', "'", '#', '!'),
+    ),
+    secrets,
+  );
 
 describe('summary text is data', () => {
   let secrets: string[] = [];
   beforeAll(() => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    secrets = fc.sample(secret, { seed: 11, numRuns: 12 });
-    for (const value of secrets) mask(value);
-    write.mockRestore();
+    secrets = registeredSecrets(11);
   });
 
   test.prop([fc.constant(null).chain(() => markupText(secrets))], generative(1000))('no raw markup character and no line break', (text) => {
