@@ -40,9 +40,6 @@ export class VeniceApiError extends Error {
   }
 }
 
-/** Server text as inert data: one line, quoted, with its escapes visible, and bounded. */
-export const quoteServerText = quoteUntrusted;
-
 /** Turns a zod-style `{ field: { _errors: [...] } }` tree into `field: message` lines. */
 export function flattenDetails(details: unknown, path: string[] = []): string[] {
   if (!details || typeof details !== 'object') return [];
@@ -68,7 +65,7 @@ export function httpError(label: string, status: number, headers: HeaderSource, 
   } catch {
     serverMessage = text.trim() || undefined;
   }
-  const said = [serverMessage, ...details].filter(Boolean).map((part) => quoteServerText(part as string));
+  const said = [serverMessage, ...details].filter(Boolean).map((part) => quoteUntrusted(part as string));
   const redirect = status >= 300 && status < 400 ? ' (redirects are not followed: check base-url)' : '';
   return new VeniceApiError(`${label} answered ${status}${redirect}${said.length ? `: ${said.join(', ')}` : ''}`, {
     kind: 'http',

@@ -74,8 +74,8 @@ export async function prune(config: PruneConfig, client: VeniceClient, run: RunI
         client,
         chosen.map((decision) => decision.key),
       );
-  const done = removals.filter((removal) => removal.outcome === 'deleted' || removal.outcome === 'would-delete');
-  const spent = spentTotals(removedKeys(removals));
+  const done = removedKeys(removals);
+  const spent = spentTotals(done);
   setOutput('revoked', String(done.length));
   setOutput('spent-usd', spent.usd);
   setOutput('spent-diem', spent.diem);

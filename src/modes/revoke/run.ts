@@ -43,8 +43,9 @@ export async function revoke(config: RevokeConfig, client: VeniceClient, run: Ru
   }
 
   const removals = await deleteKeys(client, targets);
-  const deleted = removals.filter((removal) => removal.outcome === 'deleted');
-  const spent = spentTotals(removedKeys(removals));
+  // No dry run here: the keys removed are the keys deleted.
+  const deleted = removedKeys(removals);
+  const spent = spentTotals(deleted);
   setOutput('revoked', String(deleted.length));
   setOutput('spent-usd', spent.usd);
   setOutput('spent-diem', spent.diem);
@@ -64,7 +65,7 @@ export async function revoke(config: RevokeConfig, client: VeniceClient, run: Ru
       ? 0
       : await reportRateLimits(
           client,
-          deleted.map(({ key }) => key.id),
+          deleted.map((key) => key.id),
         );
   setOutput('rate-limited', rateLimited ?? '');
   throwOnFailures([...refused, ...removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error }))]);

@@ -1,10 +1,11 @@
 import { formatDuration } from '../../duration.js';
+import { quoteUntrusted } from '../../http/failure.js';
 import { parseInstant } from '../../instant.js';
 import { info, warning } from '../../runner/log.js';
 import { setOutput } from '../../runner/outputs.js';
 import { writeSummary } from '../../runner/summary.js';
 import type { VeniceClient } from '../../venice/client.js';
-import { quoteServerText, VeniceApiError } from '../../venice/errors.js';
+import { VeniceApiError } from '../../venice/errors.js';
 import { keyTypeFromPrefix } from '../../venice/keys.js';
 import type { RateLimits } from '../../venice/types.js';
 import type { VerifyConfig } from './index.js';
@@ -64,7 +65,7 @@ export async function judge(config: VerifyConfig, client: VeniceClient, now: Dat
       error.kind === 'http' &&
       (error.status === 401 || error.status === 402 || error.status === 403)
     ) {
-      const said = error.serverMessage ? `: ${quoteServerText(error.serverMessage)}` : '';
+      const said = error.serverMessage ? `: ${quoteUntrusted(error.serverMessage)}` : '';
       return {
         valid: false,
         reasons: [
@@ -119,5 +120,5 @@ function balanceOf(limits: RateLimits | undefined, currency: 'USD' | 'DIEM'): nu
 
 /** A value from Venice's answer, shown as data: quoted, one line, bounded. */
 function asData(value: unknown): string {
-  return typeof value === 'string' ? quoteServerText(value, 60) : String(JSON.stringify(value)).slice(0, 60);
+  return typeof value === 'string' ? quoteUntrusted(value, 60) : String(JSON.stringify(value)).slice(0, 60);
 }
