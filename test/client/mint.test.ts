@@ -1,10 +1,8 @@
 /** Mint's create loop on undici's MockAgent, for the cases too slow or too rare to stage end to end. */
 import { expect, it } from 'vitest';
-import { parseFileCommands } from '../../emulator/fake-runner.ts';
-import { Ledger } from '../../src/lifecycle/ledger.ts';
 import { mint } from '../../src/modes/mint/run.ts';
+import { useRunnerFiles } from '../helpers/in-process.ts';
 import { MOCK_ORIGIN, MOCK_RUN, mockMintConfig, useMockVenice } from '../helpers/mock-venice.ts';
-import { useRunnerFiles } from '../helpers/runner-files.ts';
 
 const ORIGIN = MOCK_ORIGIN;
 const RUN = MOCK_RUN;
@@ -13,11 +11,7 @@ const venice = useMockVenice();
 const config = mockMintConfig();
 const client = () => venice.client(config);
 /** What the post step would be handed: the last ledger saved (an empty one is saved as ''). */
-const ledger = () => {
-  const loaded = Ledger.load(config.adminKey, RUN, parseFileCommands(files.read('STATE')).ledger);
-  if (loaded.kind === 'forged') throw new Error('the ledger does not verify');
-  return loaded.kind === 'ok' ? loaded.ledger.entries : [];
-};
+const ledger = () => files.ledger(config.adminKey, RUN);
 
 it('gives up at once, saying why, when the creation limit resets later than it may wait', async () => {
   const reset = Math.ceil(Date.now() / 1000) + 10 * 60;

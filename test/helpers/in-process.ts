@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { parseFileCommands } from '../../emulator/fake-runner.ts';
 import type { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -59,10 +59,12 @@ export function mintConfig(emulator: VeniceEmulator, extra: Partial<MintConfig> 
  * The runner's files in a temporary directory, and what the code prints captured: call
  * in beforeEach, and `restore` in afterEach.
  */
+type RunnerFile = 'OUTPUT' | 'STATE' | 'ENV';
+
 export function runnerFiles() {
   const dir = mkdtempSync(join(tmpdir(), 'venice-key-in-process-'));
   const saved = { ...process.env };
-  for (const name of ['OUTPUT', 'STATE', 'ENV']) {
+  for (const name of ['OUTPUT', 'STATE', 'ENV'] satisfies RunnerFile[]) {
     process.env[`GITHUB_${name}`] = join(dir, name);
     writeFileSync(join(dir, name), '');
   }
@@ -77,10 +79,12 @@ export function runnerFiles() {
   return {
     /** What the code printed, one entry a line. */
     lines,
+    /** What the code wrote to one of the runner's files so far. */
+    read: (name: RunnerFile) => readFileSync(join(dir, name), 'utf8'),
     /** The entries of the last ledger the main step saved: what the post step is handed. */
-    ledger(adminKey: string): LedgerEntry[] {
+    ledger(adminKey: string, run = RUN): LedgerEntry[] {
       const saved = parseFileCommands(readFileSync(join(dir, 'STATE'), 'utf8')).ledger;
-      const loaded = Ledger.load(adminKey, RUN, saved);
+      const loaded = Ledger.load(adminKey, run, saved);
       if (loaded.kind === 'forged') throw new Error('the ledger does not verify');
       return loaded.kind === 'ok' ? [...loaded.ledger.entries] : [];
     },
@@ -90,6 +94,16 @@ export function runnerFiles() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `runnerFiles` for every test of a file: set up before each, put back after each. */
+export function useRunnerFiles(): Pick<ReturnType<typeof runnerFiles>, 'read' | 'ledger'> {
+  let files: ReturnType<typeof runnerFiles>;
+  beforeEach(() => {
+    files = runnerFiles();
+  });
+  afterEach(() => files.restore());
+  return { read: (name) => files.read(name), ledger: (adminKey, run) => files.ledger(adminKey, run) };
 }
 
 /** Waits for something the emulator does in its own time (a late commit); the test's timeout bounds it. */

@@ -5,11 +5,9 @@
  * mint waits for the answer and records the key, so the post step can revoke it.
  */
 import { describe, expect, it } from 'vitest';
-import { parseFileCommands } from '../../emulator/fake-runner.ts';
-import { Ledger } from '../../src/lifecycle/ledger.ts';
 import { mint } from '../../src/modes/mint/run.ts';
+import { useRunnerFiles } from '../helpers/in-process.ts';
 import { MOCK_ORIGIN, MOCK_RUN, mockMintConfig, useMockVenice } from '../helpers/mock-venice.ts';
-import { useRunnerFiles } from '../helpers/runner-files.ts';
 
 const files = useRunnerFiles();
 const venice = useMockVenice();
@@ -46,8 +44,7 @@ describe('a cancel during a create leaves the key to the post step, on every run
     await expect(mint(config, venice.client(config), MOCK_RUN)).rejects.toThrow(
       /^The job was cancelled while the key was being created; the post step revokes it\.$/,
     );
-    const loaded = Ledger.load(config.adminKey, MOCK_RUN, parseFileCommands(files.read('STATE')).ledger);
-    expect(loaded.kind === 'ok' && loaded.ledger.entries.map((entry) => entry.id)).toEqual(['k1']);
+    expect(files.ledger(config.adminKey, MOCK_RUN).map((entry) => entry.id)).toEqual(['k1']);
     // Nothing was handed to the job, and mint stopped listening once it was done.
     expect(files.read('OUTPUT')).toBe('');
     expect(process.listenerCount(signal)).toBe(before);

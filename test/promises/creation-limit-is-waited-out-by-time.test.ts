@@ -6,9 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CREATE_WAIT_BUDGET_MS, mint } from '../../src/modes/mint/run.ts';
-import { fakeClock } from '../helpers/in-process.ts';
+import { fakeClock, useRunnerFiles } from '../helpers/in-process.ts';
 import { MOCK_ORIGIN, MOCK_RUN, mockMintConfig, useMockVenice } from '../helpers/mock-venice.ts';
-import { useRunnerFiles } from '../helpers/runner-files.ts';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 useRunnerFiles();
