@@ -8,14 +8,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob, runStep, type StepOptions, type StepResult } from '../../emulator/fake-runner.ts';
 import { GitHubApiEmulator } from '../../emulator/github-api.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { type ProxyBehaviour, startFaultProxy } from '../helpers/fault-proxy.ts';
+import { type ProxyBehaviour, startFaultProxy, tunnel } from '../helpers/fault-proxy.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
 
 const PROXIED_HOST = 'venice.test';
@@ -78,14 +78,7 @@ async function startProxy(credentials?: string): Promise<Proxy> {
       return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
     }
     if (host !== '127.0.0.1' && host !== PROXIED_HOST) return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-    const upstream = connect(Number(port), '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
+    tunnel(client, Number(port), head);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -8,6 +8,20 @@
  */
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** Answers CONNECT with 200 and joins the client to `port` on this machine, both ways, until either ends. */
+export function tunnel(client: Duplex, port: number, head: Buffer): void {
+  const upstream = connect(port, '127.0.0.1', () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.on('error', () => client.destroy());
+  client.on('error', () => upstream.destroy());
+  client.on('close', () => upstream.destroy());
+}
 
 export type ProxyBehaviour = 'close' | 'hang' | 'garbage' | '407' | 'tunnel';
 
@@ -46,14 +60,7 @@ export async function startFaultProxy(behaviour: ProxyBehaviour): Promise<FaultP
       return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
     }
     const port = Number((req.url ?? '').split(':').pop());
-    const upstream = connect(port, '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
+    tunnel(client, port, head);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
