@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, vi } from 'vitest';
-import { parseFileCommands } from '../../emulator/fake-runner.ts';
+import { parseFileCommands, type StepResult } from '../../emulator/fake-runner.ts';
 import type { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import type { Clock } from '../../src/clock.ts';
 import { Ledger, type LedgerEntry } from '../../src/lifecycle/ledger.ts';
@@ -72,15 +72,23 @@ export function runnerFiles() {
   process.env.GITHUB_STEP_SUMMARY = SUMMARY;
   writeFileSync(SUMMARY, '');
   const lines: string[] = [];
+  let stderr = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
     return true;
   });
   return {
     /** What the code printed, one entry a line. */
     lines,
+    /** What the code wrote to stderr. */
+    stderr: () => stderr,
     /** What the code wrote to one of the runner's files so far. */
     read: (name: RunnerFile) => readFileSync(join(dir, name), 'utf8'),
+    summary: () => readFileSync(SUMMARY, 'utf8'),
     /** The entries of the last ledger the main step saved: what the post step is handed. */
     ledger(adminKey: string, run = RUN): LedgerEntry[] {
       const saved = parseFileCommands(readFileSync(join(dir, 'STATE'), 'utf8')).ledger;
@@ -109,4 +117,48 @@ export function useRunnerFiles(): Pick<ReturnType<typeof runnerFiles>, 'read' | 
 /** Waits for something the emulator does in its own time (a late commit); the test's timeout bounds it. */
 export async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
+ * The main step in this process, for the cases that differ only in what it is given and
+ * end before any request or signal matters (an input refused, a handoff that cannot be
+ * opened): the runner's identity and the inputs in the environment, as the runner sets
+ * them, and the runner's files read back as fake-runner reads them. Each case costs no
+ * Node process; end-to-end files keep a representative of each kind. The action's own
+ * modules are loaded afresh each time; @actions/github's context is not (Vitest loads
+ * packages once per file), so a case varies what it is handed, not the run it runs in.
+ */
+export async function runMainInProcess(options: {
+  inputs: Record<string, string>;
+  env?: Record<string, string>;
+}): Promise<Omit<StepResult, 'signal' | 'state'>> {
+  const files = runnerFiles();
+  try {
+    for (const name of Object.keys(process.env)) if (/^(INPUT_|STATE_|RUNNER_)/.test(name)) delete process.env[name];
+    Object.assign(process.env, {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: RUN.repository,
+      GITHUB_RUN_ID: RUN.runId,
+      GITHUB_RUN_ATTEMPT: RUN.runAttempt,
+      RUNNER_DEBUG: '1',
+      ...options.env,
+    });
+    for (const [name, value] of Object.entries(options.inputs)) process.env[`INPUT_${name.toUpperCase()}`] = value;
+    process.exitCode = undefined;
+    // A fresh process each time: what was masked, the run's identity and core's summary are read once per process.
+    vi.resetModules();
+    const { run } = await import('../../src/main.ts');
+    await run();
+    return {
+      code: Number(process.exitCode ?? 0),
+      stdout: files.lines.map((line) => `${line}\n`).join(''),
+      stderr: files.stderr(),
+      outputs: parseFileCommands(files.read('OUTPUT')),
+      env: parseFileCommands(files.read('ENV')),
+      summary: files.summary(),
+    };
+  } finally {
+    process.exitCode = undefined;
+    files.restore();
+  }
 }

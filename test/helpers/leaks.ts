@@ -29,3 +29,13 @@ export function assertMaskedFirst(stdout: string, secret: string): void {
   const firstUse = lines.findIndex((line) => line.includes(secret));
   if (firstUse !== maskAt) throw new Error(`the key appears on line ${firstUse} before its mask on line ${maskAt}`);
 }
+
+/** The `::add-mask::` of `secret` comes before every line of the step's output but other masks. */
+export function assertMaskedBeforeAnythingElse(stdout: string, secret: string): void {
+  const lines = stdout.split('\n');
+  const maskAt = lines.indexOf(`::add-mask::${secret}`);
+  if (maskAt < 0) throw new Error('the secret was never masked');
+  const before = lines.slice(0, maskAt).find((line) => !line.startsWith('::add-mask::'));
+  if (before !== undefined) throw new Error(`a line other than a mask comes before the secret's mask: ${before}`);
+  assertMaskedFirst(stdout, secret);
+}
