@@ -183,11 +183,13 @@ describe('a create Venice refuses makes nothing, and the step says why', () => {
 });
 
 describe('a burst of jobs against the creation limit', () => {
-  it('6 jobs minting at once against a window of 5: all get keys, at most 9 POSTs, all deleted', async () => {
+  // One job more than the window allows; `npm run bench` runs 30 against 20, and
+  // promises/creation-limit-is-waited-out-by-time waits on an injected clock.
+  it('3 jobs minting at once against a window of 2: all get keys, at most 6 POSTs, all deleted', async () => {
     await start();
-    const report = await runBurst(6, 1_000, 5);
-    expect(report.succeeded).toBe(6);
-    expect(report.posts).toBeLessThanOrEqual(9);
+    const report = await runBurst(3, 1_000, 2);
+    expect(report.succeeded).toBe(3);
+    expect(report.posts).toBeLessThanOrEqual(6);
     expect(report.keysLeft).toBe(0);
   });
 });
