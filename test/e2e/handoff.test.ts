@@ -6,8 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderLog, runJob, runStep, type StepOptions, type StepResult } from '../../emulator/fake-runner.ts';
-import { newSecret, VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { seal } from '../../src/lifecycle/handoff.ts';
+import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { repoTag } from '../../src/lifecycle/naming.ts';
 import { summaryText } from '../../src/runner/summary.ts';
 import { assertMaskedBeforeAnythingElse, assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
