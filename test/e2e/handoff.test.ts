@@ -33,6 +33,10 @@ async function job(options: StepOptions): Promise<{ main: StepResult; post: Step
   return result;
 }
 
+async function mainStepOnly(options: StepOptions): Promise<{ main: StepResult; post?: StepResult }> {
+  return { main: await step('main', options) };
+}
+
 const mintInputs = (extra: Record<string, string> = {}) => ({
   'base-url': emulator.url,
   'admin-key': emulator.adminKey,
@@ -115,8 +119,9 @@ describe('one minting job and a three-leg matrix', () => {
     ];
     const sentBefore = emulator.log.length;
     const received: StepResult[] = [];
-    for (const leg of legs) {
-      const { main: legMain, post: legPost } = await job({
+    for (const [index, leg] of legs.entries()) {
+      // A leg's post step has nothing to do; the first leg's shows it.
+      const { main: legMain, post: legPost } = await (index === 0 ? job : mainStepOnly)({
         inputs: { 'base-url': emulator.url, handoff, 'handoff-secret': SECRET, ...leg.inputs },
         env: leg.env,
       });
@@ -143,22 +148,21 @@ describe('one minting job and a three-leg matrix', () => {
       else if ('openai-env' in leg.inputs) expect(legMain.env, name).toEqual({ OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: emulator.url });
       else expect(legMain.env, name).toEqual({});
       expect(renderLog(legMain.stdout).annotations, name).toEqual([]);
-      // The leg's post step has nothing to do.
-      expect(legPost.code, name).toBe(0);
-      expect(legPost.stdout, name).toBe('');
+      if (legPost) {
+        expect(legPost.code, name).toBe(0);
+        expect(legPost.stdout, name).toBe('');
+      }
       received.push(legMain);
     }
     // No leg sent anything to Venice.
     expect(emulator.log.length).toBe(sentBefore);
     expect(emulator.calls()).toEqual(['POST /api_keys 200']);
 
-    // The key each leg received works.
-    for (const leg of received) {
-      const verified = await step('main', { inputs: { 'base-url': emulator.url, 'api-key': leg.outputs['api-key'] as string } });
-      expect(verified.code).toBe(0);
-      expect(verified.outputs.valid).toBe('true');
-      assertNoKeyLeaked(verified, [apiKey]);
-    }
+    // The key the legs received (one key, as their outputs show) works.
+    const verified = await step('main', { inputs: { 'base-url': emulator.url, 'api-key': received[0]?.outputs['api-key'] as string } });
+    expect(verified.code).toBe(0);
+    expect(verified.outputs.valid).toBe('true');
+    assertNoKeyLeaked(verified, [apiKey]);
     expect(emulator.requests('POST')).toHaveLength(1);
 
     // A final job: a run-scoped revoke (no key-id) deletes every key the run minted.
