@@ -131,3 +131,41 @@ describe('inputs are checked before anything is sent', () => {
     assertNoKeyLeaked(result, [emulator.adminKey, emulator.inferenceKey]);
   });
 });
+
+describe('a refusal says what to do about it', () => {
+  it('openai-env with an export-env of a name it sets', async () => {
+    const result = await runMainInProcess({
+      inputs: mintInputs({ 'handoff-secret': '', 'openai-env': 'true', 'export-env': 'openai_api_key' }),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "::error title=venice-key%3A invalid input 'export-env'::Input 'export-env' is 'openai_api_key', a variable",
+    );
+    expect(result.env).toEqual({});
+    expect(emulator.received).toBe(0);
+  });
+
+  it('a key pasted into another input is masked too, and named as a secret, not an id', async () => {
+    const result = await runMainInProcess({
+      inputs: { 'base-url': emulator.url, mode: 'revoke', 'admin-key': emulator.adminKey, 'key-id': emulator.inferenceKey },
+    });
+    expect(result.code).toBe(1);
+    assertMaskedBeforeAnythingElse(result.stdout, emulator.inferenceKey);
+    expect(result.stdout).toContain("Input 'key-id' holds a key's secret, not its id.");
+    assertNoKeyLeaked(result, [emulator.inferenceKey, emulator.adminKey]);
+    expect(emulator.received).toBe(0);
+  });
+
+  it('an empty admin-key says that forks and Dependabot get no secrets', async () => {
+    const result = await runMainInProcess({ inputs: { 'base-url': emulator.url, mode: 'mint', 'admin-key': '' } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Input 'admin-key' is empty\..*forks and from Dependabot are not given secrets/);
+  });
+
+  it('a key is never sent to a plain-HTTP host that is not this machine', async () => {
+    const result = await runMainInProcess({ inputs: { 'base-url': 'http://api.example.com/api/v1', 'api-key': emulator.inferenceKey } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Input 'base-url' 'http://api.example.com/api/v1' is not HTTPS.");
+    assertNoKeyLeaked(result, [emulator.inferenceKey]);
+  });
+});
