@@ -15,8 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob, runStep, type StepOptions, type StepResult } from '../../emulator/fake-runner.ts';
 import { GitHubApiEmulator } from '../../emulator/github-api.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import { keyName } from '../../src/lifecycle/naming.ts';
 import { type ProxyBehaviour, startFaultProxy, tunnel } from '../helpers/fault-proxy.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
+import { RUN, sealedLedger } from '../helpers/ledger.ts';
 
 const PROXIED_HOST = 'venice.test';
 
@@ -225,8 +227,6 @@ describe('a broken proxy', () => {
   const ATTEMPTS = 1;
   const LIFETIME_MS = (TIMEOUT_S * ATTEMPTS + 30) * 1_000;
   const connection = { timeout: `${TIMEOUT_S}s`, 'max-attempts': String(ATTEMPTS) };
-  /** For the steps that set a case up against the emulator directly: never a timeout, however busy the machine. */
-  const patient = { timeout: '30s' };
   // Addressed by names only a proxy could resolve; these proxies never open a tunnel.
   const VENICE = 'https://venice.test:8443/api/v1';
   const GITHUB = 'https://github.test:8443';
@@ -281,15 +281,21 @@ describe('a broken proxy', () => {
 
   // The post step and prune go through the same transport as mint: the proxies that close or hang (the ones that
   // looped or hung before), and for GitHub's client the named 407.
+  /** A young job-scoped key of this run, as a main step on loopback would have made it; removed after the test. */
+  function jobKey() {
+    const name = keyName(RUN, 'job', 'proxy001');
+    const key = emulator.addKey({ apiKeyType: 'INFERENCE', description: name });
+    return { key, ledger: sealedLedger(emulator.adminKey, [{ name, sentAt: Date.now(), id: key.id, expiresAt: null }]) };
+  }
+
   it.each(['close', 'hang'] as ProxyBehaviour[])('proxy %s: the post step ends, and names the proxy', async (behaviour) => {
-    // A key minted directly (loopback), then a post step whose base-url only a proxy could reach.
-    const main = await runStep('main', { inputs: { ...patient, 'base-url': emulator.url, 'admin-key': emulator.adminKey } });
-    expect(main.code).toBe(0);
+    // The job's key, then a post step whose base-url only a proxy could reach.
+    const { key, ledger } = jobKey();
     const proxy = await startFaultProxy(behaviour);
     try {
       const result = await bounded('post', {
         inputs: { ...connection, 'base-url': VENICE, 'admin-key': emulator.adminKey },
-        state: main.state,
+        state: { ledger },
         env: { HTTPS_PROXY: proxy.url },
       });
       expect(result.code).toBe(1);
@@ -297,18 +303,18 @@ describe('a broken proxy', () => {
       expect(result.stderr).toBe('');
       // The DELETE, then the list that would settle it: a handful of CONNECTs, not thousands.
       expect(proxy.connects()).toBeLessThanOrEqual(6);
-      assertNoKeyLeaked(result, [emulator.adminKey, main.outputs['api-key'] as string]);
+      assertNoKeyLeaked(result, [emulator.adminKey, key.secret]);
     } finally {
       await proxy.stop();
-      await runStep('post', { inputs: { 'base-url': emulator.url, 'admin-key': emulator.adminKey }, state: main.state });
+      emulator.removeKey(key.id);
     }
   });
 
   it.each(['close', 'hang', '407'] as ProxyBehaviour[])(
     "proxy %s: prune's GitHub call ends, names the proxy, and prune decides by age",
     async (behaviour) => {
-      const main = await runStep('main', { inputs: { ...patient, 'base-url': emulator.url, 'admin-key': emulator.adminKey } });
-      expect(main.code).toBe(0);
+      // A young key of this run, whose fate only GitHub's answer could settle.
+      const { key } = jobKey();
       const proxy = await startFaultProxy(behaviour);
       const token = 'ghs_brokenproxytoken';
       try {
@@ -322,10 +328,11 @@ describe('a broken proxy', () => {
         notSent(result.stdout, proxy.url);
         expect(result.stderr).toBe('');
         expect(proxy.connects()).toBeLessThanOrEqual(3);
-        assertNoKeyLeaked(result, [emulator.adminKey, token]);
+        expect(emulator.activeKeys().map(({ id }) => id)).toContain(key.id);
+        assertNoKeyLeaked(result, [emulator.adminKey, token, key.secret]);
       } finally {
         await proxy.stop();
-        await runStep('post', { inputs: { 'base-url': emulator.url, 'admin-key': emulator.adminKey }, state: main.state });
+        emulator.removeKey(key.id);
       }
     },
   );
