@@ -173,14 +173,6 @@ describe('mint and the post step', () => {
     expect(emulator.mintedKeys()).toHaveLength(1);
   });
 
-  it('post: a key that is already gone is success', async () => {
-    const { main, post } = await runJob({ inputs: { ...base(), 'admin-key': emulator.adminKey } });
-    expect(post.code).toBe(0);
-    const again = await runStep('post', { inputs: { ...base(), 'admin-key': emulator.adminKey }, state: main.state });
-    expect(again.code).toBe(0);
-    expect(again.stdout).toContain('was already gone');
-  });
-
   it('post: skips the call when the key has already expired', async () => {
     const expired = {
       name: keyName(RUN, 'job', 'abcdefgh'),

@@ -25,6 +25,13 @@ const start = async () => (emulator = await startEmulator());
 
 const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 const calls = () => emulator.calls();
+/** The job's key as its main step left it: made, and recorded in the sealed ledger the post step is handed. */
+function mintedByMain(): { id: string; state: Record<string, string> } {
+  const name = keyName(RUN, 'job', 'mainmade');
+  const { id } = emulator.addKey({ apiKeyType: 'INFERENCE', description: name });
+  return { id, state: { ledger: sealedLedger(emulator.adminKey, [{ name, sentAt: Date.now(), id, expiresAt: null }]) } };
+}
+
 /** A create sent so long ago that its commit window (timeout 1 s plus the grace) has passed: one look settles it. */
 const longAgo = () => Date.now() - 1_000 - COMMIT_GRACE_MS - 60_000;
 
@@ -122,37 +129,35 @@ describe('a failure after the key exists deletes it, or says which key is left',
 
   it('the key is already gone at post: exit 0', async () => {
     await start();
-    const main = await runStep('main', { inputs: mintInputs() });
-    const id = main.outputs['key-id'] as string;
+    const { id, state } = mintedByMain();
     emulator.removeKey(id);
-    const post = await runStep('post', { inputs: mintInputs(), state: main.state });
+    const post = await runStep('post', { inputs: mintInputs(), state });
     expect(post.code).toBe(0);
     expect(post.stdout).toContain(`Key ${id} was already gone.`);
   });
 
   it('a key that cannot be read before its revoke is revoked all the same, with one warning', async () => {
     await start();
-    const main = await runStep('main', { inputs: mintInputs() });
-    const id = main.outputs['key-id'] as string;
+    const { id, state } = mintedByMain();
     emulator.inject({ status: 500 }, { method: 'GET', path: `/api_keys/${id}`, times: 100 });
-    const post = await runStep('post', { inputs: mintInputs({ 'max-attempts': '1', timeout: '10s' }), state: main.state });
+    const post = await runStep('post', { inputs: mintInputs({ 'max-attempts': '1', timeout: '10s' }), state });
     expect(post.code).toBe(0);
     expect(renderLog(post.stdout).annotations).toEqual([{ kind: 'warning', message: expect.stringMatching(/^Could not read key /) }]);
   });
 
   it('a DELETE Venice keeps refusing with a long Retry-After: the post step gives up within its budget, naming the key', async () => {
     await start();
-    const main = await runStep('main', { inputs: mintInputs() });
+    const { id, state } = mintedByMain();
     emulator.inject({ status: 429, headers: { 'retry-after': '270' } }, { method: 'DELETE', path: '/api_keys', times: 100 });
     // Waiting the 270 s out would be killed here, and the step would not have failed by itself.
     const post = await runStep('post', {
       inputs: mintInputs(),
-      state: main.state,
+      state,
       onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), 45_000).unref(),
     });
     expect(post.signal).toBeNull();
     expect(post.code).toBe(1);
-    expect(post.stdout).toContain(`Could not revoke key ${main.outputs['key-id']}`);
+    expect(post.stdout).toContain(`Could not revoke key ${id}`);
     emulator.clearFaults();
     for (const key of emulator.mintedKeys()) emulator.removeKey(key.id);
   });
