@@ -15,10 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob, runStep, type StepOptions, type StepResult } from '../../emulator/fake-runner.ts';
 import { GitHubApiEmulator } from '../../emulator/github-api.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
-import { keyName } from '../../src/lifecycle/naming.ts';
 import { type ProxyBehaviour, startFaultProxy, tunnel } from '../helpers/fault-proxy.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
-import { RUN, sealedLedger } from '../helpers/ledger.ts';
+import { keyRecordedByMain } from '../helpers/ledger.ts';
 
 const PROXIED_HOST = 'venice.test';
 
@@ -281,16 +280,10 @@ describe('a broken proxy', () => {
 
   // The post step and prune go through the same transport as mint: the proxies that close or hang (the ones that
   // looped or hung before), and for GitHub's client the named 407.
-  /** A young job-scoped key of this run, as a main step on loopback would have made it; removed after the test. */
-  function jobKey() {
-    const name = keyName(RUN, 'job', 'proxy001');
-    const key = emulator.addKey({ apiKeyType: 'INFERENCE', description: name });
-    return { key, ledger: sealedLedger(emulator.adminKey, [{ name, sentAt: Date.now(), id: key.id, expiresAt: null }]) };
-  }
 
   it.each(['close', 'hang'] as ProxyBehaviour[])('proxy %s: the post step ends, and names the proxy', async (behaviour) => {
     // The job's key, then a post step whose base-url only a proxy could reach.
-    const { key, ledger } = jobKey();
+    const { key, ledger } = keyRecordedByMain(emulator, 'proxy001');
     const proxy = await startFaultProxy(behaviour);
     try {
       const result = await bounded('post', {
@@ -314,7 +307,7 @@ describe('a broken proxy', () => {
     "proxy %s: prune's GitHub call ends, names the proxy, and prune decides by age",
     async (behaviour) => {
       // A young key of this run, whose fate only GitHub's answer could settle.
-      const { key } = jobKey();
+      const { key } = keyRecordedByMain(emulator, 'proxy001');
       const proxy = await startFaultProxy(behaviour);
       const token = 'ghs_brokenproxytoken';
       try {

@@ -17,7 +17,7 @@ import { keyName } from '../../src/lifecycle/naming.ts';
 import { COMMIT_GRACE_MS } from '../../src/lifecycle/settle.ts';
 import { freshEmulatorEachTest, mintInputsFor } from '../helpers/emulator.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
-import { RUN, sealedLedger } from '../helpers/ledger.ts';
+import { keyRecordedByMain, RUN, sealedLedger } from '../helpers/ledger.ts';
 
 let emulator: VeniceEmulator;
 const startEmulator = freshEmulatorEachTest();
@@ -25,11 +25,10 @@ const start = async () => (emulator = await startEmulator());
 
 const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, extra);
 const calls = () => emulator.calls();
-/** The job's key as its main step left it: made, and recorded in the sealed ledger the post step is handed. */
+/** The job's key as its main step left it, and the state the post step is handed. */
 function mintedByMain(): { id: string; state: Record<string, string> } {
-  const name = keyName(RUN, 'job', 'mainmade');
-  const { id } = emulator.addKey({ apiKeyType: 'INFERENCE', description: name });
-  return { id, state: { ledger: sealedLedger(emulator.adminKey, [{ name, sentAt: Date.now(), id, expiresAt: null }]) } };
+  const { key, ledger } = keyRecordedByMain(emulator);
+  return { id: key.id, state: { ledger } };
 }
 
 /** A create sent so long ago that its commit window (timeout 1 s plus the grace) has passed: one look settles it. */

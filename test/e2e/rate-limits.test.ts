@@ -9,7 +9,7 @@ import { renderLog, runStep, type StepResult } from '../../emulator/fake-runner.
 import { type Fault, VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
 import { assertNoKeyLeaked } from '../helpers/leaks.ts';
-import { RUN, sealedLedger } from '../helpers/ledger.ts';
+import { keyRecordedByMain, RUN } from '../helpers/ledger.ts';
 
 const LOG_ROUTE = '/api_keys/rate_limits/log';
 const TABLE = 'Rate limits the deleted keys ran into';
@@ -59,9 +59,7 @@ const FAILURES: [string, Fault, RegExp][] = [
 describe('the post step', () => {
   /** The post step of a job whose main step minted one key (seeded here, as the main step would name and record it). */
   async function postOfJob(inputs: Record<string, string>) {
-    const name = keyName(RUN, 'job', 'ratelim1');
-    const key = emulator.addKey({ apiKeyType: 'INFERENCE', description: name });
-    const ledger = sealedLedger(emulator.adminKey, [{ name, sentAt: Date.now(), id: key.id, expiresAt: null }]);
+    const { key, ledger } = keyRecordedByMain(emulator, 'ratelim1');
     return { key, post: await runStep('post', { inputs, state: { ledger } }) };
   }
 

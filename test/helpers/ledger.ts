@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFileCommands } from '../../emulator/fake-runner.ts';
+import type { StoredKey, VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { Ledger, type LedgerEntry } from '../../src/lifecycle/ledger.ts';
-import type { RunIdentity } from '../../src/lifecycle/naming.ts';
+import { keyName, type RunIdentity } from '../../src/lifecycle/naming.ts';
 
 export const RUN: RunIdentity = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 
@@ -42,4 +43,14 @@ export function agedLedger(adminKey: string, sealed: string, byMs = 60_000, run:
     loaded.ledger.entries.map((entry) => ({ ...entry, sentAt: entry.sentAt - byMs })),
     run,
   );
+}
+
+/**
+ * The job's key as its main step left it: made in the emulator under this run's name, and recorded in the
+ * sealed ledger the post step is handed. Post-step tests start here instead of running a main step first.
+ */
+export function keyRecordedByMain(emulator: VeniceEmulator, nonce = 'mainmade'): { key: StoredKey; ledger: string } {
+  const name = keyName(RUN, 'job', nonce);
+  const key = emulator.addKey({ apiKeyType: 'INFERENCE', description: name });
+  return { key, ledger: sealedLedger(emulator.adminKey, [{ name, sentAt: Date.now(), id: key.id, expiresAt: null }]) };
 }

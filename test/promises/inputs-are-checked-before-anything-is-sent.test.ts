@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderLog } from '../../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
+import { mintInputsFor } from '../helpers/emulator.ts';
 import { runMainInProcess } from '../helpers/in-process.ts';
 import { assertMaskedBeforeAnythingElse, assertNoKeyLeaked } from '../helpers/leaks.ts';
 
@@ -22,13 +23,7 @@ afterAll(async () => {
   await emulator.stop();
 });
 
-const mintInputs = (extra: Record<string, string> = {}) => ({
-  'base-url': emulator.url,
-  'admin-key': emulator.adminKey,
-  'handoff-secret': SECRET,
-  ttl: '30m',
-  ...extra,
-});
+const mintInputs = (extra: Record<string, string> = {}) => mintInputsFor(emulator, { 'handoff-secret': SECRET, ttl: '30m', ...extra });
 
 interface Invalid {
   name: string;
