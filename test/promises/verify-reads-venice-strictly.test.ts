@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { VerifyConfig } from '../../src/modes/index.ts';
 import { judge } from '../../src/modes/verify/run.ts';
 import type { VeniceClient } from '../../src/venice/client.ts';
+import { VeniceApiError } from '../../src/venice/errors.ts';
 import type { RateLimits } from '../../src/venice/types.ts';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
@@ -33,6 +34,29 @@ const judged = (changes: Record<string, unknown>, extra: Partial<VerifyConfig> =
   judge({ ...config, ...extra }, { rateLimits: async () => answer(changes) } as unknown as VeniceClient, NOW);
 
 describe('verify reads Venice strictly', () => {
+  it('a key Venice does not permit to call inference is not valid', async () => {
+    expect(await judged({ accessPermitted: false })).toMatchObject({
+      valid: false,
+      reasons: ['Venice does not permit it to call inference (accessPermitted is false)'],
+    });
+  });
+
+  // A refused key is an answer about the key (valid=false; fail-on-invalid decides), not a failure to get one.
+  it.each([401, 402, 403])('a key Venice refuses with %i is not valid, and verify does not fail on it', async (status) => {
+    const refused = new VeniceApiError(`refused ${status}`, {
+      kind: 'http',
+      status,
+      serverMessage: 'Insufficient balance',
+      retryable: false,
+      outcomeUnknown: false,
+      serverWaitMs: undefined,
+    });
+    const client = { rateLimits: () => Promise.reject(refused) } as unknown as VeniceClient;
+    const verdict = await judge(config, client, NOW);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.reasons).toEqual([status === 401 ? expect.stringContaining('(401)') : expect.stringContaining(`(${status}: `)]);
+  });
+
   it('null is the only "never expires"', async () => {
     expect(await judged({ keyExpiration: null }, { minTtlMs: 2 * HOUR })).toMatchObject({ valid: true });
   });
