@@ -3,12 +3,14 @@
  * GitHub's), over real sockets on loopback: each fault must be classified the same way
  * by both, because both go through src/http/. The proxied rows address a name only a
  * proxy could resolve, and the proxy never opens a tunnel: nothing leaves loopback.
+ * Then the proxy variables one by one, and which failures mean "not sent" and which
+ * "outcome unknown" (a create whose outcome is unknown is looked for before any retry).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { workflowRunStates } from '../../src/github/workflow-runs.ts';
-import type { FailureKind } from '../../src/http/failure.ts';
+import { classifyFailure, type FailureKind } from '../../src/http/failure.ts';
 import { VeniceClient } from '../../src/venice/client.ts';
 import { VeniceApiError } from '../../src/venice/errors.ts';
 import { type FaultProxy, type ProxyBehaviour, startFaultProxy } from '../helpers/fault-proxy.ts';
@@ -171,5 +173,53 @@ describe.each(Object.keys(clients))('the %s client', (name) => {
       expect(proxy.connections()).toBe(0);
       expect(proxy.seen()).toBe('');
     }
+  });
+});
+
+describe.each(Object.keys(clients))('the %s client behind a proxy', (name) => {
+  const ask = (timeoutMs: number, port = 8443) =>
+    (clients[name] as (origin: string, timeoutMs: number) => Promise<Outcome>)(`https://${name}.test:${port}`, timeoutMs);
+
+  // HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured in either case: a runner may set only one of them.
+  it.each(['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])('%s alone routes the request through the proxy', async (variable) => {
+    proxy = await startFaultProxy('407');
+    for (const other of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) vi.stubEnv(other, undefined);
+    vi.stubEnv(variable, proxy.url);
+    expect(await ask(PATIENT_MS)).toMatchObject({ ok: false, kind: 'proxy', outcomeUnknown: false });
+    expect(proxy.connects()).toBe(1);
+  });
+
+  it('a failure after the tunnel opened is not "not sent": the server may have acted', async () => {
+    // A server that takes the connection through the tunnel and never says a word.
+    const silent = createNetServer((socket) => socket.on('error', () => {}));
+    const held = new Set<Socket>();
+    silent.on('connection', (socket: Socket) => held.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      proxy = await startFaultProxy('tunnel');
+      vi.stubEnv('HTTPS_PROXY', proxy.url);
+      const outcome = await ask(TIMEOUT_MS, (silent.address() as AddressInfo).port);
+      expect(outcome).toMatchObject({ ok: false, kind: 'timeout', outcomeUnknown: true });
+      expect(proxy.connects()).toBe(1);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('what a failure says about the request', () => {
+  /** fetch's own shape: `fetch failed`, caused by the socket's error. */
+  const fetchFailed = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+
+  it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])(
+    '%s: no connection was made, so nothing was sent',
+    (code) => {
+      expect(classifyFailure(fetchFailed(code), 1_000)).toMatchObject({ kind: 'network', outcomeUnknown: false, retryable: true });
+    },
+  );
+
+  it.each(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT', ''])('%j after connecting: the outcome is unknown', (code) => {
+    expect(classifyFailure(fetchFailed(code), 1_000)).toMatchObject({ kind: 'network', outcomeUnknown: true, retryable: true });
   });
 });

@@ -258,10 +258,18 @@ describe('connection settings', () => {
       expect.stringMatching(/must not carry credentials/),
     ]);
     expect(problems({ 'api-key': INFERENCE, 'base-url': 'not a url' })).toEqual([expect.stringMatching(/is not a URL/)]);
-    for (const url of ['http://127.0.0.1:8080/api/v1', 'http://localhost:1/', 'http://[::1]:2/', 'https://api.venice.ai/api/v1']) {
+    for (const url of [
+      'http://127.0.0.1:8080/api/v1',
+      'http://127.9.8.7/',
+      'http://localhost:1/',
+      'http://[::1]:2/',
+      'https://api.venice.ai/api/v1',
+    ]) {
       expect(isSecureOrigin(new URL(url))).toBe(true);
     }
-    for (const url of ['http://10.0.0.1/', 'http://127.0.0.1.evil.example/', 'ftp://127.0.0.1/']) {
+    // Loopback is exactly localhost, ::1 and 127.0.0.0/8: a name that merely ends or starts like one is a remote host.
+    const remote = ['http://10.0.0.1/', 'http://127.0.0.1.evil.example/', 'http://notlocalhost/', 'http://localhost.evil.example/'];
+    for (const url of [...remote, 'http://[::2]/', 'http://128.0.0.1/', 'ftp://127.0.0.1/']) {
       expect(isSecureOrigin(new URL(url))).toBe(false);
     }
   });
