@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deleteKeys, removeByName, throwOnFailures } from '../../src/lifecycle/deletion.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
+import { settle } from '../../src/lifecycle/settle.ts';
 import type { VeniceClient } from '../../src/venice/client.ts';
 import type { ListedKey } from '../../src/venice/types.ts';
 
@@ -20,9 +21,10 @@ const key = (id: string, apiKeyType: 'INFERENCE' | 'ADMIN', description = NAME):
   last6Chars: '',
 });
 
-function venice(failing: string[] = []) {
+function venice(failing: string[] = [], listed: ListedKey[] = []) {
   const deleted: string[] = [];
   const client = {
+    findKey: async (id: string) => listed.find((key) => key.id === id),
     deleteKey: async (id: string) => {
       if (failing.includes(id)) throw new Error('DELETE /api_keys answered 500');
       deleted.push(id);
@@ -40,6 +42,14 @@ describe('a cleanup deletes only INFERENCE keys it named, and one failure stops 
     const found = await removeByName(client, [key('admin', 'ADMIN'), key('ours', 'INFERENCE'), key('x', 'INFERENCE', 'x')], NAME);
     expect(deleted).toEqual(['ours']);
     expect(found.map((removal) => removal.key.id)).toEqual(['ours']);
+  });
+
+  it("the post step does not delete an ADMIN key, even one its ledger names that carries exactly the job's name", async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const { client, deleted } = venice([], [key('admin', 'ADMIN')]);
+    const entry = { name: NAME, sentAt: 0, id: 'admin', expiresAt: null };
+    await expect(settle([entry], client, RUN, 1_000)).rejects.toThrow(/^Key admin is not the key this job minted/);
+    expect(deleted).toEqual([]);
   });
 
   it('a delete that fails does not stop the others; the step then fails naming it', async () => {
