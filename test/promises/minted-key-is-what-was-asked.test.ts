@@ -58,6 +58,14 @@ describe('the minted key is the key that was asked for, field by field', () => {
     expect(differencesFromRequest(asked, made(asked, changes))).toEqual([expect.stringMatching(difference)]);
   });
 
+  it('holds Venice to a cap of 0: a key that may spend nothing is not handed out uncapped', () => {
+    const nothing: MintConfig = { ...asked, usdLimit: 0 };
+    expect(differencesFromRequest(nothing, made(nothing))).toEqual([]);
+    expect(differencesFromRequest(nothing, made(nothing, { consumptionLimit: { usd: null, diem: null } }))).toEqual([
+      'USD cap "none" instead of 0',
+    ]);
+  });
+
   it('names every difference at once (the issue: an EPOCH cap on ALL models passed)', () => {
     const differences = differencesFromRequest(asked, made(asked, { limitPeriod: 'EPOCH', modelPrivacy: 'ALL' }));
     expect(differences).toHaveLength(2);

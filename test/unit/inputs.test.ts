@@ -113,6 +113,8 @@ describe('mint', () => {
   it('caps default to a LIFETIME period; explicit periods and privacy are normalised', () => {
     expect(mint({ 'usd-limit': '2.50' })).toMatchObject({ usdLimit: 2.5, diemLimit: undefined, limitPeriod: 'LIFETIME' });
     expect(mint({ 'diem-limit': '0', 'limit-period': 'month' })).toMatchObject({ diemLimit: 0, limitPeriod: 'MONTH' });
+    // A cap of 0 is a cap: a key that may spend nothing, for ever.
+    expect(mint({ 'usd-limit': '0' })).toMatchObject({ usdLimit: 0, limitPeriod: 'LIFETIME' });
     expect(mint({ 'model-privacy': 'private_only' }).modelPrivacy).toBe('PRIVATE_ONLY');
     expect(mint({}).limitPeriod).toBeUndefined();
   });
