@@ -281,6 +281,17 @@ describe('error messages', () => {
     await expect(client({ key: opaque }).listKeys()).rejects.toThrow('GET /api_keys answered 401: "<html>bad token ***</html>"');
   });
 
+  it('redact a key with characters JSON escapes, when a body that is not JSON echoes it escaped', async () => {
+    const opaque = 'opaque"admin\\secret-456';
+    const echoed = `<pre>{"token": ${JSON.stringify(opaque)}}</pre>`;
+    pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(401, echoed);
+    const error = (await client({ key: opaque })
+      .listKeys()
+      .catch((e: unknown) => e)) as VeniceApiError;
+    expect(error.message).toContain('***');
+    expect(error.message).not.toContain('secret-456');
+  });
+
   it('flattens zod-style detail trees', () => {
     expect(flattenDetails({ _errors: ['top'], a: { _errors: ['x'], b: { _errors: ['y'] } } })).toEqual(['top', 'a: x', 'a.b: y']);
     expect(flattenDetails(undefined)).toEqual([]);
