@@ -161,6 +161,20 @@ describe('retries', () => {
     expect(waits).toEqual([]);
   });
 
+  // Every step ends by itself: a server asking for a long wait does not get it beyond five minutes.
+  it.each([
+    ['waits out', '240', 1],
+    ['does not wait out', '301', 0],
+  ])('by default %s a 429 asking for %s s (the budget is five minutes)', async (_what, retryAfter, waited) => {
+    const limited = pool().intercept({ path: '/api/v1/api_keys', method: 'GET' });
+    limited.reply(429, { error: 'Rate limit exceeded' }, { headers: { 'retry-after': retryAfter } });
+    if (waited) pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] }, json);
+    const listed = client().listKeys();
+    if (waited) await expect(listed).resolves.toEqual([]);
+    else await expect(listed).rejects.toMatchObject({ status: 429 });
+    expect(waits).toHaveLength(waited);
+  });
+
   it.each([400, 401, 402, 403, 404])('does not retry a %i', async (status) => {
     pool().intercept({ path: '/api/v1/api_keys/rate_limits', method: 'GET' }).reply(status, { error: 'no' }, json);
     await expect(client().rateLimits()).rejects.toMatchObject({ status, retryable: false });
