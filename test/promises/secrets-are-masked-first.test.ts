@@ -19,8 +19,11 @@ vi.mock('../../src/modes/index.ts', async (importOriginal) => {
   };
 });
 
+// Secrets of no known shape: they are masked because the inputs are secret, not because they look like keys.
 const INPUTS = {
-  'INPUT_ADMIN-KEY': 'VENICE_ADMIN_KEY_maskedbeforeparsing',
+  'INPUT_ADMIN-KEY': 'an-admin-key-of-no-known-shape-1',
+  'INPUT_API-KEY': 'an-api-key-of-no-known-shape-22',
+  'INPUT_GITHUB-TOKEN': 'a-token-of-no-known-shape-333',
   'INPUT_HANDOFF-SECRET': 'a handoff secret that is long enough to pass',
   INPUT_TIMEOUT: 'not a duration',
   INPUT_DESCRIPTION: 'pasted VENICE_INFERENCE_KEY_pastedintoalabel here',
@@ -48,6 +51,8 @@ describe('the secret inputs are masked before any input is read', () => {
     expect(masked).toEqual(
       expect.arrayContaining([
         `::add-mask::${INPUTS['INPUT_ADMIN-KEY']}`,
+        `::add-mask::${INPUTS['INPUT_API-KEY']}`,
+        `::add-mask::${INPUTS['INPUT_GITHUB-TOKEN']}`,
         `::add-mask::${INPUTS['INPUT_HANDOFF-SECRET']}`,
         '::add-mask::VENICE_INFERENCE_KEY_pastedintoalabel',
       ]),
