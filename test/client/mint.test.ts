@@ -86,3 +86,22 @@ it.each([
   expect(ledger()).toEqual([]);
   expect(files.read('OUTPUT')).toBe('');
 });
+
+// Venice's own 5xx means the create was handled, so the list read after it is final; a gateway's 502 or 504
+// means it gave up waiting on Venice, which may still commit the key: the post step must look again.
+it.each([
+  [500, 'settled by the list read after it'],
+  [503, 'settled by the list read after it'],
+  [502, 'left to the post step'],
+  [504, 'left to the post step'],
+])('a create answered %i, with no key by its name yet: the name is %s', async (status, what) => {
+  const pool = venice.agent().get(ORIGIN);
+  pool.intercept({ path: '/api/v1/api_keys', method: 'POST' }).reply(status, { error: 'upstream' });
+  pool.intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] });
+  const once = mockMintConfig({ maxAttempts: 1 });
+  await expect(mint(once, venice.client(once), RUN)).rejects.toThrow(`POST /api_keys answered ${status}`);
+  venice.agent().assertNoPendingInterceptors();
+  const left = files.ledger(once.adminKey, RUN);
+  if (what === 'left to the post step') expect(left).toEqual([{ name: expect.stringMatching(/^venice-key:/), sentAt: expect.any(Number) }]);
+  else expect(left).toEqual([]);
+});
