@@ -88,6 +88,13 @@ describe('handoff', () => {
     expect(failure(() => open(sealed, SECRET, { ...run, repository: second }, NOW)).reason).not.toBe('other-repository');
   });
 
+  it('refuses a handoff with anything after it, even text that is not base64url', () => {
+    const sealed = seal(KEY, SECRET, run);
+    for (const tail of [',x', ' junk', '.AAAA', '=']) {
+      expect(failure(() => open(`${sealed}${tail}`, SECRET, run, NOW)).reason, JSON.stringify(tail)).toMatch(/^(malformed|tampered)$/);
+    }
+  });
+
   it('refuses a key at the very moment it expires', () => {
     const sealed = seal(KEY, SECRET, run);
     expect(failure(() => open(sealed, SECRET, run, Date.parse(KEY.expiresAt))).reason).toBe('expired');
