@@ -164,3 +164,17 @@ describe('a refusal says what to do about it', () => {
     assertNoKeyLeaked(result, [emulator.inferenceKey]);
   });
 });
+
+describe('what is not a problem but worth a look is a warning, and the step goes on', () => {
+  it("an input the mode ignores, and an admin-key of no known shape, are warnings on the run's page", async () => {
+    const result = await runMainInProcess({
+      inputs: { 'base-url': emulator.url, mode: 'revoke', 'admin-key': 'an-admin-key-of-no-known-shape-1', ttl: '1h' },
+    });
+    expect(renderLog(result.stdout).annotations.filter((annotation) => annotation.kind === 'warning')).toEqual([
+      { kind: 'warning', message: "Input 'ttl' is only used in mode 'mint'; mode 'revoke' ignores it." },
+      { kind: 'warning', message: "'admin-key' does not start with VENICE_ADMIN_KEY_; using it anyway." },
+    ]);
+    // It went on to ask Venice (which refused the made-up key).
+    expect(emulator.received).toBeGreaterThan(0);
+  });
+});
