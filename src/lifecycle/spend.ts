@@ -7,11 +7,18 @@ export interface Spend {
   lastUsedAt: string | null;
 }
 
+/** An amount as Venice gives it, a decimal string ("10.2424"); anything else (null, "", "n/a") is unknown, not 0. */
+function amountOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  return typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : undefined;
+}
+
+/** A key's spend, or undefined unless Venice gave both amounts readably. */
 export function spendOf(key: ListedKey): Spend | undefined {
   const usage = key.usage?.trailingSevenDays;
-  const usd = Number(usage?.usd);
-  const diem = Number(usage?.diem);
-  if (!usage || !Number.isFinite(usd) || !Number.isFinite(diem)) return undefined;
+  const usd = amountOf(usage?.usd);
+  const diem = amountOf(usage?.diem);
+  if (usd === undefined || diem === undefined) return undefined;
   return { usd, diem, lastUsedAt: key.lastUsedAt ?? null };
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { removedKeys } from '../../src/lifecycle/deletion.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
 import { rateLimitHits } from '../../src/lifecycle/rate-limits.ts';
-import { spentTotals } from '../../src/lifecycle/spend.ts';
+import { spendCells, spentTotals } from '../../src/lifecycle/spend.ts';
 import type { MintConfig, VerifyConfig } from '../../src/modes/index.ts';
 import { createBody } from '../../src/modes/mint/run.ts';
 import { CLOCK_SKEW_MS, decide, usedAfterRun } from '../../src/modes/prune/run.ts';
@@ -230,5 +230,18 @@ describe('spend totals', () => {
       ),
     ).toEqual({ usd: '0.3', diem: '0.2001' });
     expect(spentTotals([])).toEqual({ usd: '0', diem: '0' });
+  });
+
+  // An amount that cannot be read is unknown, not 0, and never NaN in an output.
+  it.each([
+    ['no DIEM amount', { usd: '1.5' }],
+    ['an empty USD amount', { usd: '', diem: '1' }],
+    ['a null USD amount', { usd: null, diem: '1' }],
+    ['a USD amount that is not a number', { usd: 'n/a', diem: '1' }],
+    ['a negative DIEM amount', { usd: '1', diem: '-2' }],
+  ])('a key with %s: its spend is unknown and adds nothing', (_what, amounts) => {
+    const key = { ...listed('1', '1'), usage: { trailingSevenDays: amounts } } as unknown as ListedKey;
+    expect(spendCells(key)).toEqual(['unknown', 'unknown', 'never']);
+    expect(spentTotals([key, listed('0.5', '0.25')])).toEqual({ usd: '0.5', diem: '0.25' });
   });
 });
