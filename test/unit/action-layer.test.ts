@@ -119,8 +119,8 @@ describe('job summary', () => {
   });
 
   it("escapes a link's address as well as its text", () => {
-    const cell = link('x', 'https://h/"><img src=x>') as { html: string };
-    expect(cell.html).not.toContain('"><img');
+    const cell = link('x', 'https://h/" onmouseover="x"><img src=x>') as { html: string };
+    expect(cell.html).toBe('<a href="https://h/&#34; onmouseover=&#34;x&#34;&#62;&#60;img src=x&#62;">x</a>');
   });
 
   it('warns instead of failing when the summary cannot be written', async () => {
