@@ -102,6 +102,12 @@ describe('mint', () => {
     expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-01-31T00:00:01Z' })).toEqual([
       expect.stringMatching(/^expires-at: '2030-01-31T00:00:01Z' must be between 1m and 30d from now/),
     ]);
+    // The bounds are in: exactly a minute and exactly 30 days ahead are accepted, like ttl: 1m and ttl: 30d.
+    expect(mint({ 'expires-at': '2030-01-01T00:01:00Z' }).expiresAt.toISOString()).toBe('2030-01-01T00:01:00.000Z');
+    expect(mint({ 'expires-at': '2030-01-31T00:00:00Z' }).expiresAt.toISOString()).toBe('2030-01-31T00:00:00.000Z');
+    expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-01-01T00:00:59Z' })).toEqual([
+      expect.stringMatching(/must be between 1m and 30d/),
+    ]);
     expect(problems({ 'admin-key': ADMIN, 'expires-at': '2030-01-02' })).toEqual([
       expect.stringMatching(/not an ISO 8601 time with a zone/),
     ]);
