@@ -3,7 +3,7 @@
  * marks still need it, the mark reaches a reader of their package.json, and the built
  * verify and mint paths load none of what it exists to leave out.
  */
-import fs, { readFileSync, statSync } from 'node:fs';
+import fs, { readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,7 +52,11 @@ describe('the built verify and mint paths', () => {
       env: { LOADS_FILE: list, NODE_OPTIONS: `--import=${join(root, 'scripts/record-loads.ts')}` },
     });
     expect(result.code).toBe(0);
-    return readFileSync(list, 'utf8').split('\n').filter(Boolean);
+    try {
+      return readFileSync(list, 'utf8').split('\n').filter(Boolean);
+    } finally {
+      rmSync(list, { force: true });
+    }
   }
 
   it.each([

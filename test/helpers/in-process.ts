@@ -5,7 +5,8 @@
  * look-again window; what is about processes (signals, exit codes, the runner's files)
  * stays end to end.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, vi } from 'vitest';
@@ -18,7 +19,9 @@ import { VeniceClient } from '../../src/venice/client.ts';
 import { RUN } from './ledger.ts';
 import { mockMintConfig } from './mock-venice.ts';
 
-const SUMMARY = join(mkdtempSync(join(tmpdir(), 'venice-key-summary-')), 'summary.md');
+/** @actions/core reads the summary's path once per process: one path serves every test, its folder made and removed with each test's files. */
+const SUMMARY_DIR = join(tmpdir(), `venice-key-summary-${randomUUID()}`);
+const SUMMARY = join(SUMMARY_DIR, 'summary.md');
 
 /** A clock that moves only when the code under test sleeps. */
 export function fakeClock(start = Date.now()): Clock & { slept: number[] } {
@@ -68,7 +71,7 @@ export function runnerFiles() {
     process.env[`GITHUB_${name}`] = join(dir, name);
     writeFileSync(join(dir, name), '');
   }
-  // @actions/core reads the summary's path once per process: one file serves every test.
+  mkdirSync(SUMMARY_DIR, { recursive: true });
   process.env.GITHUB_STEP_SUMMARY = SUMMARY;
   writeFileSync(SUMMARY, '');
   const lines: string[] = [];
@@ -100,6 +103,7 @@ export function runnerFiles() {
       vi.restoreAllMocks();
       process.env = saved;
       rmSync(dir, { recursive: true, force: true });
+      rmSync(SUMMARY_DIR, { recursive: true, force: true });
     },
   };
 }
