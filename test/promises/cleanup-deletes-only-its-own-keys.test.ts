@@ -8,6 +8,7 @@ import { deleteKeys, removeByName, throwOnFailures } from '../../src/lifecycle/d
 import { keyName } from '../../src/lifecycle/naming.ts';
 import { settle } from '../../src/lifecycle/settle.ts';
 import type { VeniceClient } from '../../src/venice/client.ts';
+import { VeniceApiError } from '../../src/venice/errors.ts';
 import type { ListedKey } from '../../src/venice/types.ts';
 
 const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
@@ -50,6 +51,28 @@ describe('a cleanup deletes only INFERENCE keys it named, and one failure stops 
     const entry = { name: NAME, sentAt: 0, id: 'admin', expiresAt: null };
     await expect(settle([entry], client, RUN, 1_000)).rejects.toThrow(/^Key admin is not the key this job minted/);
     expect(deleted).toEqual([]);
+  });
+
+  it('a 401 on a delete stops the cleanup at once: the admin key itself is refused, and every other delete would be too', async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const sent: string[] = [];
+    const refused = new VeniceApiError('DELETE /api_keys answered 401', {
+      kind: 'http',
+      status: 401,
+      retryable: false,
+      outcomeUnknown: false,
+    });
+    const client = {
+      deleteKey: async (id: string) => {
+        sent.push(id);
+        throw refused;
+      },
+      rateLimits: async () => ({}),
+    } as unknown as VeniceClient;
+    await expect(deleteKeys(client, [key('a', 'INFERENCE'), key('b', 'INFERENCE')])).rejects.toThrow(
+      'the admin key is not an ADMIN key (401)',
+    );
+    expect(sent).toEqual(['a']);
   });
 
   it('a delete that fails does not stop the others; the step then fails naming it', async () => {

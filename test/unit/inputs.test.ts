@@ -290,6 +290,12 @@ describe('connection settings', () => {
       "timeout: '0s' is out of range: it must be at least 1s and at most 10m.",
       "max-attempts: '0' must be a whole number from 1 to 10.",
     ]);
+    // Only digits: '3x' read as a number would be NaN, and no attempt count ever reaches NaN.
+    for (const value of ['3x', '2.5', '1e1', '11']) {
+      expect(problems({ 'api-key': INFERENCE, 'max-attempts': value })).toEqual([
+        `max-attempts: '${value}' must be a whole number from 1 to 10.`,
+      ]);
+    }
   });
 
   it('reports every problem at once, an input given to the wrong mode among them', () => {
