@@ -43,6 +43,15 @@ describe('undici as proxy-tunnel.ts relies on it', () => {
     expect(proxy?.connects()).toBe(1);
   });
 
+  it('takes any answer but 200 as a tunnel not opened, and closes the connection the proxy left open', async () => {
+    const { tunnel, error } = await through('302');
+    expect(error).toBeDefined();
+    expect(tunnel).toMatchObject({ proxy: proxy?.url, opened: false });
+    expect(tunnel.failure?.statusCode).toBe(302);
+    // Nothing of the refused CONNECT stays open to keep the step alive.
+    await vi.waitFor(() => expect(proxy?.open()).toBe(0), { timeout: 10_000 });
+  });
+
   it('fails the request at once, without re-dialling, when the proxy closes the CONNECT unanswered', async () => {
     const { tunnel, error } = await through('close');
     expect((error as Error).name).not.toBe('TimeoutError');

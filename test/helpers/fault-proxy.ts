@@ -3,7 +3,8 @@
  * sent: a client that keeps re-dialling a broken proxy shows here as a large count.
  * `close`: reads the CONNECT and closes without a word (what a simple proxy does when it
  * cannot reach the target). `hang`: reads it and never answers. `garbage`: answers with
- * bytes that are not HTTP. `407`: refuses the credentials. `tunnel`: a working proxy to
+ * bytes that are not HTTP. `407`: refuses the credentials. `302`: answers with a redirect
+ * and leaves the connection open (a client must close it). `tunnel`: a working proxy to
  * 127.0.0.1, whatever host is asked for (so a test can name a host only it resolves).
  */
 import { createServer, type Server } from 'node:http';
@@ -23,7 +24,7 @@ export function tunnel(client: Duplex, port: number, head: Buffer): void {
   client.on('close', () => upstream.destroy());
 }
 
-export type ProxyBehaviour = 'close' | 'hang' | 'garbage' | '407' | 'tunnel';
+export type ProxyBehaviour = 'close' | 'hang' | 'garbage' | '407' | '302' | 'tunnel';
 
 export interface FaultProxy {
   url: string;
@@ -31,6 +32,8 @@ export interface FaultProxy {
   connects: () => number;
   /** How many TCP connections were opened to it (a CONNECT, or a plain request sent through it). */
   connections: () => number;
+  /** How many connections to it are still open. */
+  open: () => number;
   /** The raw bytes it saw: a token in clear text would show here. */
   seen: () => string;
   stop: () => Promise<void>;
@@ -56,6 +59,11 @@ export async function startFaultProxy(behaviour: ProxyBehaviour): Promise<FaultP
     if (behaviour === 'close') return void client.destroy();
     if (behaviour === 'hang') return;
     if (behaviour === 'garbage') return void client.end('\x00\x01 not HTTP at all \r\n\r\n');
+    if (behaviour === '302') {
+      // The server's sockets stay half-open after the client's end: close this one when the client closes its side.
+      client.on('end', () => client.destroy());
+      return void client.write('HTTP/1.1 302 Found\r\nLocation: http://elsewhere.test/\r\n\r\n');
+    }
     if (behaviour === '407') {
       return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
     }
@@ -67,6 +75,7 @@ export async function startFaultProxy(behaviour: ProxyBehaviour): Promise<FaultP
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     connects: () => connects,
     connections: () => connections,
+    open: () => sockets.size,
     seen: () => Buffer.concat(bytes).toString('latin1'),
     stop: async () => {
       for (const socket of sockets) socket.destroy();
