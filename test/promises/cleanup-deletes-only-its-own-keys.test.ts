@@ -7,9 +7,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deleteKeys, removeByName, throwOnFailures } from '../../src/lifecycle/deletion.ts';
 import { keyName } from '../../src/lifecycle/naming.ts';
 import { settle } from '../../src/lifecycle/settle.ts';
+import { prune } from '../../src/modes/prune/run.ts';
 import type { VeniceClient } from '../../src/venice/client.ts';
 import { VeniceApiError } from '../../src/venice/errors.ts';
 import type { ListedKey } from '../../src/venice/types.ts';
+import { useRunnerFiles } from '../helpers/in-process.ts';
 
 const RUN = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
 const NAME = keyName(RUN, 'job', 'abcdefgh', 'label');
@@ -87,5 +89,25 @@ describe('a cleanup deletes only INFERENCE keys it named, and one failure stops 
     ]);
     const failures = removals.filter((r) => r.outcome === 'failed').map((r) => ({ id: r.key.id, error: r.error }));
     expect(() => throwOnFailures(failures)).toThrow(/^1 key\(s\) could not be deleted: b\. Run this step again to retry\.$/);
+  });
+});
+
+describe('prune: one key it cannot delete does not stop the rest, and the step fails naming it', () => {
+  useRunnerFiles();
+
+  it('deletes the other old keys, then fails with the one it could not delete', async () => {
+    // Keys minted with revoke: false, a day old: prune judges them by age, without asking GitHub.
+    const old = (id: string): ListedKey => ({
+      ...key(id, 'INFERENCE', keyName(RUN, 'keep', id.padEnd(8, '0'))),
+      createdAt: '2030-01-01T00:00:00Z',
+    });
+    const { client, deleted } = venice(['b']);
+    Object.assign(client, { listKeys: async () => [old('a'), old('b'), old('c')] });
+    const config = { mode: 'prune', adminKey: 'k', olderThanMs: 3_600_000, dryRun: false, githubToken: '' } as const;
+    const connection = { baseUrl: new URL('https://api.venice.ai/api/v1'), timeoutMs: 1_000, maxAttempts: 1 };
+    await expect(prune({ ...config, ...connection }, client, RUN, new Date('2030-01-02T00:00:00Z'))).rejects.toThrow(
+      /^1 key\(s\) could not be deleted: b\./,
+    );
+    expect(deleted).toEqual(['a', 'c']);
   });
 });
