@@ -66,6 +66,18 @@ describe('a printed line: never a command, never a secret', () => {
     },
   );
 
+  test.prop(
+    [
+      fc.string({ unit: fc.constantFrom(...DOTNET_SPACE), minLength: 1, maxLength: 4 }),
+      fc.constantFrom('::add-mask::x', '::error::x', '::'),
+    ],
+    generative(200),
+  )('any whitespace the runner trims, before `::`, still makes no command', (space, command) => {
+    const shown = loggable(`${space}${command}`);
+    expect(shown.replace(new RegExp(`^[${DOTNET_SPACE}]+`), '').startsWith('::')).toBe(false);
+    expect(renderLog(`${shown}\n`).commands).toEqual([]);
+  });
+
   test.prop([fc.string({ unit: 'binary', maxLength: 60 })], generative(1000))('arbitrary text too', (text) => {
     const shown = loggable(text);
     expect(shown).not.toMatch(LINE_BREAKS);
