@@ -180,7 +180,7 @@ describe.each(Object.keys(clients))('the %s client behind a proxy', (name) => {
   const ask = (timeoutMs: number, port = 8443) =>
     (clients[name] as (origin: string, timeoutMs: number) => Promise<Outcome>)(`https://${name}.test:${port}`, timeoutMs);
 
-  // HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured in either case: a runner may set only one of them.
+  // HTTPS_PROXY and HTTP_PROXY are honoured in either case: a runner may set only one of them.
   it.each(['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])('%s alone routes the request through the proxy', async (variable) => {
     proxy = await startFaultProxy('407');
     for (const other of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) vi.stubEnv(other, undefined);
