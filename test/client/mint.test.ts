@@ -50,11 +50,20 @@ it.each([
         .intercept({ path: '/api/v1/api_keys', method: 'POST' })
         .reply(200, { success: true, data: { id: 'x' } }),
   ],
+  [
+    'a 200 larger than 1 MiB',
+    () =>
+      venice
+        .agent()
+        .get(ORIGIN)
+        .intercept({ path: '/api/v1/api_keys', method: 'POST' })
+        .reply(200, 'x'.repeat(1024 * 1024 + 1)),
+  ],
 ])('%s to a create is an unknown outcome: not retried, and the name settled by the list read after it', async (_name, answer) => {
   answer();
   venice.agent().get(ORIGIN).intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(200, { object: 'list', data: [] });
   await expect(mint(config, client(), RUN)).rejects.toThrow(
-    /^POST \/api_keys(: the answer \(20[04]\) is not JSON| answered 2xx without a key)/,
+    /^POST \/api_keys(: the answer \(20[04]\) is not JSON| answered 2xx without a key| failed: the answer \(200\) is larger than 1 MiB)/,
   );
   venice.agent().assertNoPendingInterceptors();
   // An answer came, so the request was handled: the list read after it is final, and the post step has nothing to do.
