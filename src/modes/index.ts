@@ -61,7 +61,6 @@ export function parseShared() {
 }
 
 function chooseMode(inputs: InputReader): Mode | undefined {
-  if (inputs.problems.length > 0) return undefined;
   const selectors = (Object.values(UNITS) as ModeUnit[]).filter((unit) => unit.selectedBy);
   const given = selectors.filter((unit) => inputs.given(unit.selectedBy as string));
   if (given.length === 1) return given[0]?.name;

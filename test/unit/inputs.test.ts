@@ -307,6 +307,13 @@ describe('connection settings', () => {
     ]);
   });
 
+  it("reports every problem at once with mode 'auto' too: a problem with a shared input hides none of the mode's", () => {
+    expect(
+      problems({ 'admin-key': ADMIN, 'base-url': 'http://api.example.com', ttl: 'forever' }).map((problem) => problem.split(':')[0]),
+    ).toEqual(['base-url', 'ttl']);
+    expect(problems({ timeout: 'soon' }).map((problem) => problem.split(':')[0])).toEqual(['timeout', 'mode']);
+  });
+
   it('reports all problems at once', () => {
     expect(problems({ 'admin-key': ADMIN, ttl: 'x', 'usd-limit': 'y', 'model-privacy': 'z' })).toHaveLength(3);
   });
