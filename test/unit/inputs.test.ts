@@ -58,6 +58,10 @@ describe('mode', () => {
     const both = parse({ mode: 'verify', 'api-key': INFERENCE, 'admin-key': ADMIN });
     expect(both.warnings).toEqual(["Input 'admin-key' is only used in mode 'mint', 'revoke', 'prune'; mode 'verify' ignores it."]);
   });
+
+  it("says nothing of github-token, which action.yml's default sets in every mode", () => {
+    expect(parse({ 'api-key': INFERENCE, 'github-token': 'ghs_thedefaulttoken' }).warnings).toEqual([]);
+  });
 });
 
 describe('mint', () => {
