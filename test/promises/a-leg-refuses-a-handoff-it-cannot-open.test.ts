@@ -9,7 +9,7 @@ import { renderLog } from '../../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { seal } from '../../src/lifecycle/handoff.ts';
 import { runMainInProcess } from '../helpers/in-process.ts';
-import { assertMaskedBeforeAnythingElse, assertNoKeyLeaked } from '../helpers/leaks.ts';
+import { assertMaskedBeforeAnythingElse, assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { RUN } from '../helpers/ledger.ts';
 
 /** Exactly the shortest secret the action accepts. */
@@ -124,6 +124,22 @@ describe('a leg refuses a handoff it cannot open, naming the cause', () => {
     if (refusal.name !== 'an expired key') expect(result.stdout).not.toContain(key.id);
     expect(result.stdout).not.toContain(key.apiKey.slice(-6));
     assertMaskedBeforeAnythingElse(result.stdout, secret);
+    expect(emulator.log).toEqual([]);
+  });
+});
+
+describe('the control: the same leg opens a handoff it can', () => {
+  it('hands out the key, masked first, as the INFERENCE key mint sealed whatever its shape, and sends nothing', async () => {
+    const opaque = { ...key, apiKey: 'an-inference-key-of-no-known-shape-42' };
+    const result = await runMainInProcess({
+      inputs: { 'base-url': emulator.url, mode: 'receive', handoff: seal(opaque, SECRET, RUN), 'handoff-secret': SECRET },
+      env: { GITHUB_JOB: 'leg' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.outputs).toEqual({ 'api-key': opaque.apiKey, 'key-id': key.id, 'expires-at': key.expiresAt, 'key-type': 'INFERENCE' });
+    assertMaskedBeforeAnythingElse(result.stdout, SECRET);
+    assertMaskedFirst(result.stdout, opaque.apiKey);
+    assertNoKeyLeaked(result, [opaque.apiKey]);
     expect(emulator.log).toEqual([]);
   });
 });
