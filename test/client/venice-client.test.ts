@@ -289,6 +289,17 @@ describe('error messages', () => {
     expect(JSON.stringify(error)).not.toContain(KEY);
   });
 
+  it("redact the server's own words too, which verify quotes: a key of any shape echoed there is gone", async () => {
+    const opaque = 'opaque-inference-secret-789';
+    pool()
+      .intercept({ path: '/api/v1/api_keys/rate_limits', method: 'GET' })
+      .reply(402, { error: `Insufficient balance for ${opaque}` }, json);
+    const error = (await client({ key: opaque })
+      .rateLimits()
+      .catch((e: unknown) => e)) as VeniceApiError;
+    expect(error.serverMessage).toBe('Insufficient balance for ***');
+  });
+
   it('redact a non-JSON body and an unrecognised key shape', async () => {
     const opaque = 'opaque-admin-secret-123';
     pool().intercept({ path: '/api/v1/api_keys', method: 'GET' }).reply(401, `<html>bad token ${opaque}</html>`);
