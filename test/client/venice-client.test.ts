@@ -121,6 +121,12 @@ describe('requests', () => {
     await expect(client().findKey('k6')).resolves.toBeUndefined();
   });
 
+  // Only a refusal of the id is settled by the list; a rate limit or a refused key would refuse the list too.
+  it.each([401, 403, 429])('does not fall back to the list when the details route answers %i', async (status) => {
+    pool().intercept({ path: '/api/v1/api_keys/k8', method: 'GET' }).reply(status, { error: 'no' }, json).times(4);
+    await expect(client().findKey('k8')).rejects.toMatchObject({ status });
+  });
+
   it('refuses a plain-HTTP base URL off this machine', () => {
     expect(() => client({ baseUrl: new URL('http://api.venice.ai/api/v1') })).toThrow(/Refusing to send a key/);
   });
