@@ -52,6 +52,11 @@ describe('the minted key is the key that was asked for, field by field', () => {
     ['a higher USD cap', { consumptionLimit: { usd: 3, diem: null } }, /^USD cap 3 instead of 2$/],
     ['no USD cap', { consumptionLimit: { usd: null, diem: null } }, /^USD cap "none" instead of 2$/],
     ['a DIEM cap nobody asked for', { consumptionLimit: { usd: 2, diem: 5 } }, /^DIEM cap 5 instead of none$/],
+    [
+      'a DIEM cap left unstated',
+      { consumptionLimit: { usd: 2 } as CreatedKey['consumptionLimit'] },
+      /^DIEM cap not stated instead of none$/,
+    ],
     ['a daily reset instead of a lifetime cap', { limitPeriod: 'EPOCH' }, /^cap period "EPOCH" instead of LIFETIME$/],
     ['all models instead of private ones', { modelPrivacy: 'ALL' }, /^model privacy "ALL" instead of PRIVATE_ONLY$/],
   ])('names %s as a difference', (_what, changes, difference) => {

@@ -96,7 +96,9 @@ export function differencesFromRequest(config: MintConfig, created: CreatedKey):
     for (const currency of ['usd', 'diem'] as const) {
       const asked = body.consumptionLimit[currency] ?? null;
       const got = created.consumptionLimit?.[currency];
-      if (got !== asked) differences.push(`${currency.toUpperCase()} cap ${JSON.stringify(got ?? 'none')} instead of ${asked ?? 'none'}`);
+      // A cap Venice does not state is not "none": it cannot be checked, so it differs.
+      const stated = got === undefined ? 'not stated' : JSON.stringify(got ?? 'none');
+      if (got !== asked) differences.push(`${currency.toUpperCase()} cap ${stated} instead of ${asked ?? 'none'}`);
     }
   }
   if (body.limitPeriod && created.limitPeriod !== body.limitPeriod) {
