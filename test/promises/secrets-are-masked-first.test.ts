@@ -26,7 +26,8 @@ const INPUTS = {
   'INPUT_GITHUB-TOKEN': 'a-token-of-no-known-shape-333',
   'INPUT_HANDOFF-SECRET': 'a handoff secret that is long enough to pass',
   INPUT_TIMEOUT: 'not a duration',
-  INPUT_DESCRIPTION: 'pasted VENICE_INFERENCE_KEY_pastedintoalabel here',
+  // Pasted over two lines, the key followed by characters no key shape takes: the runner masks line by line.
+  INPUT_DESCRIPTION: 'a label\npasted VENICE_INFERENCE_KEY_pastedintoalabel.and+more here',
 };
 const saved = { ...process.env };
 beforeEach(() => {
@@ -54,6 +55,8 @@ describe('the secret inputs are masked before any input is read', () => {
         `::add-mask::${INPUTS['INPUT_API-KEY']}`,
         `::add-mask::${INPUTS['INPUT_GITHUB-TOKEN']}`,
         `::add-mask::${INPUTS['INPUT_HANDOFF-SECRET']}`,
+        '::add-mask::a label%0Apasted VENICE_INFERENCE_KEY_pastedintoalabel.and+more here',
+        '::add-mask::pasted VENICE_INFERENCE_KEY_pastedintoalabel.and+more here',
         '::add-mask::VENICE_INFERENCE_KEY_pastedintoalabel',
       ]),
     );
