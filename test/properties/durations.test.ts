@@ -22,12 +22,12 @@ describe('a duration is read exactly as written', () => {
     expect(parseDuration(String(seconds))).toBe(seconds * 1_000);
   });
 
-  // formatDuration shows parts separated by spaces (`1h 30m`), which an input does not take
-  // (see the report on issue 16); what it shows, written without the spaces, reads back.
+  // A summary shows `1h 30m`; a person who copies it into an input gets the same duration.
   test.prop([fc.nat({ max: 400 * 86_400 })], generative(300))(
-    'what formatDuration shows reads back to the same whole seconds',
+    'what formatDuration shows, spaces and all, reads back to the same whole seconds',
     (seconds) => {
       const shown = formatDuration(seconds * 1_000);
+      expect(parseDuration(shown)).toBe(seconds * 1_000);
       expect(parseDuration(shown.replace(/ /g, ''))).toBe(seconds * 1_000);
     },
   );
@@ -38,7 +38,8 @@ describe('a duration is read exactly as written', () => {
 });
 
 describe('a duration input refuses anything else', () => {
-  const grammar = /^\s*(\d+|(\d+(ms|s|m|h|d))+)\s*$/i;
+  // Spaces may separate whole parts (`1h 30m`), never split one (`1 h`, `3 0m`).
+  const grammar = /^\s*(\d+|\d+(ms|s|m|h|d)(\s*\d+(ms|s|m|h|d))*)\s*$/i;
 
   test.prop([fc.string({ maxLength: 20 })], generative(500))('text outside the grammar is not a duration', (text) => {
     fc.pre(!grammar.test(text));
