@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Config, type MintConfig, parseInputs, type VerifyConfig } from '../../src/modes/index.ts';
+import { InputReader, spec } from '../../src/runner/inputs.ts';
+import { InputError } from '../../src/runner/parsers.ts';
 import { isSecureOrigin } from '../../src/venice/client.ts';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
@@ -363,5 +365,24 @@ describe('reading', () => {
 
   it('splits lists on commas and newlines', () => {
     expect(config({ 'api-key': INFERENCE, 'require-models': ' a,,b \n c ' })).toMatchObject({ requireModels: ['a', 'b', 'c'] });
+  });
+
+  // A user can fix an input; nobody can fix our parser from a workflow, so its bug is not
+  // worded as the user's mistake.
+  it("a parser's own bug is thrown, not reported as a problem with the input", () => {
+    clearInputs();
+    process.env.INPUT_TTL = '2h';
+    const reader = new InputReader();
+    const buggy = spec<number>(() => {
+      throw new TypeError('cannot read properties of undefined');
+    });
+    expect(() => reader.read({ ttl: buggy })).toThrow(TypeError);
+    expect(reader.problems).toEqual([]);
+
+    const refusing = spec<number>(() => {
+      throw new InputError("'2h' is too long. Use 1h or less.");
+    });
+    expect(reader.read({ ttl: refusing })).toEqual({ ttl: undefined });
+    expect(reader.problems).toEqual([{ input: 'ttl', message: "'2h' is too long. Use 1h or less." }]);
   });
 });
