@@ -33,8 +33,8 @@ export interface HandedKey {
 export type HandoffFailure = 'malformed' | 'other-repository' | 'other-run' | 'wrong-secret' | 'tampered' | 'expired';
 
 export interface HandoffFacts {
-  /** Which check found an alteration: the unkeyed checksum, or the cipher's authentication. */
-  foundBy?: 'checksum' | 'authentication';
+  /** Which check found an alteration: the text's encoding, the unkeyed checksum, or the cipher's authentication. */
+  foundBy?: 'encoding' | 'checksum' | 'authentication';
   /** Well formed and authentic, but what it holds is not a key. */
   holdsNoKey?: boolean;
   runId?: string;
@@ -91,7 +91,11 @@ export function open(handoff: string, secret: string, run: RunIdentity, now = Da
   if (!match || whole.length <= SALT + CHECK + IV + TAG + DIGEST) {
     throw new HandoffError('malformed');
   }
-  const [, tag, runId] = match as unknown as [string, string, string];
+  const [, tag, runId, payload] = match as unknown as [string, string, string, string];
+  // base64url has spare bits and ignores a lone last character: only the text seal wrote opens.
+  if (whole.toString('base64url') !== payload) {
+    throw new HandoffError('tampered', { foundBy: 'encoding' });
+  }
   const header = `${VERSION}.${tag}.${runId}`;
   const blob = whole.subarray(0, whole.length - DIGEST);
   if (!timingSafeEqual(whole.subarray(whole.length - DIGEST), digestOf(header, blob))) {

@@ -18,6 +18,11 @@ export function describeFailure(error: unknown): string {
 }
 
 const UNCHANGED = "Pass the minting job's 'handoff' output unchanged.";
+const ALTERATION = {
+  encoding: 'its text is not the one that was sealed',
+  checksum: 'its checksum does not match',
+  authentication: 'it does not authenticate',
+} as const;
 
 function describeHandoffFailure({ reason, facts }: HandoffError): string {
   switch (reason) {
@@ -26,9 +31,7 @@ function describeHandoffFailure({ reason, facts }: HandoffError): string {
         ? `Input 'handoff' holds no key. ${UNCHANGED}`
         : `Input 'handoff' is not a handoff this action made (expected vkh1.<tag>.<run>.<sealed key>). ${UNCHANGED}`;
     case 'tampered':
-      return facts.foundBy === 'checksum'
-        ? `Input 'handoff' has been altered: its checksum does not match. ${UNCHANGED}`
-        : `Input 'handoff' has been altered: it does not authenticate. ${UNCHANGED}`;
+      return `Input 'handoff' has been altered: ${ALTERATION[facts.foundBy ?? 'authentication']}. ${UNCHANGED}`;
     case 'other-repository':
       return (
         "Input 'handoff' was made in another repository, and a handoff opens only in the repository whose run " +

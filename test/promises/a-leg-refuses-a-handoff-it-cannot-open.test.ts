@@ -38,6 +38,18 @@ const sealedIn = (run: typeof RUN) => seal(key, SECRET, run);
 /** The handoff with the character at `at` replaced by another base64url character. */
 const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The same bytes written otherwise: a lone character appended (decoders drop it), or the
+ * last character's lowest bit, which is spare when the length is not a multiple of 4.
+ */
+function reencoded(text: string): string {
+  if ((text.length - payloadStart(text)) % 4 === 0) return `${text}A`;
+  const last = BASE64URL.indexOf(text.at(-1) as string);
+  return `${text.slice(0, -1)}${BASE64URL[last ^ 1]}`;
+}
+
 /** The index of the first character of the sealed payload (after `vkh1.<tag>.<run>.`). */
 const payloadStart = (text: string) => text.lastIndexOf('.') + 1;
 
@@ -67,6 +79,11 @@ const refusals: Refusal[] = [
     handoff: () => flip(handoff, at(handoff)),
     message: () => "Input 'handoff' has been altered: its checksum does not match.",
   })),
+  {
+    name: 'the same sealed bytes in another base64url text',
+    handoff: () => reencoded(handoff),
+    message: () => "Input 'handoff' has been altered: its text is not the one that was sealed.",
+  },
   {
     name: 'the run id in the clear changed to this run',
     handoff: () => sealedIn(OTHER_RUN).replace(`.${OTHER_RUN.runId}.`, `.${RUN.runId}.`),
