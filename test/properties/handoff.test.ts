@@ -27,7 +27,8 @@ function attempt(handoff: string, secret = SECRET, run = RUN): HandedKey | Hando
   } catch (error) {
     if (!(error instanceof HandoffError)) throw error;
     expect(error.message).not.toContain(KEY.apiKey);
-    expect(error.message).not.toContain(secret);
+    // A secret the input accepts (32 characters or more); a shorter one, say ' ', is in any sentence.
+    if (secret.length >= 32) expect(error.message).not.toContain(secret);
     return error.reason;
   }
 }
@@ -81,9 +82,9 @@ describe('any change to a sealed handoff is refused, by cause', () => {
     },
   );
 
-  // Any character of the whole string: header, dots, payload. A character may be replaced by
-  // one that leaves every decoded byte the same (the spare low bits of the last base64url
-  // character); that is not a change to the handoff, and then it must open to the same key.
+  // Any character of the whole string: header, dots, payload. Even a character that leaves
+  // every decoded byte the same (a spare low bit of the last one) is refused: only the text
+  // that was sealed opens.
   test.prop(
     [
       fc.nat(),
@@ -94,16 +95,10 @@ describe('any change to a sealed handoff is refused, by cause', () => {
       ),
     ],
     generative(40),
-  )('a changed character anywhere: refused by cause, or the very same key', (at, char) => {
+  )('a changed character anywhere: refused by cause', (at, char) => {
     const i = at % sealed.length;
     fc.pre(sealed[i] !== char);
-    const changed = `${sealed.slice(0, i)}${char}${sealed.slice(i + 1)}`;
-    const outcome = attempt(changed);
-    if (typeof outcome !== 'string') {
-      expect(Buffer.from(changed.slice(header.length), 'base64url').equals(payload)).toBe(true);
-      expect(outcome).toEqual(KEY);
-      return;
-    }
+    const outcome = attempt(`${sealed.slice(0, i)}${char}${sealed.slice(i + 1)}`);
     // The repository tag and run id are covered by the checksum: editing them reads as tampering.
     expect(outcome).toMatch(i < header.length || !BASE64URL.includes(char) ? /^(tampered|malformed)$/ : /^tampered$/);
   });
