@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderLog } from '../../emulator/fake-runner.ts';
 import { VeniceEmulator } from '../../emulator/venice-emulator.ts';
 import { seal } from '../../src/lifecycle/handoff.ts';
+import { BASE64URL } from '../helpers/base64url.ts';
 import { runMainInProcess } from '../helpers/in-process.ts';
 import { assertMaskedBeforeAnythingElse, assertMaskedFirst, assertNoKeyLeaked } from '../helpers/leaks.ts';
 import { RUN } from '../helpers/ledger.ts';
@@ -37,8 +38,6 @@ const sealedIn = (run: typeof RUN) => seal(key, SECRET, run);
 
 /** The handoff with the character at `at` replaced by another base64url character. */
 const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
-
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
  * The same bytes written otherwise: a lone character appended (decoders drop it), or the

@@ -8,6 +8,7 @@ import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect } from 'vitest';
 import { type HandedKey, HandoffError, type HandoffFailure, open, seal } from '../../src/lifecycle/handoff.ts';
 import { type RunIdentity, repoTag } from '../../src/lifecycle/naming.ts';
+import { BASE64URL } from '../helpers/base64url.ts';
 import { generative } from '../helpers/generative.ts';
 
 const RUN: RunIdentity = { repository: 'octo-org/octo-repo', runId: '1234567890', runAttempt: '1' };
@@ -18,8 +19,6 @@ const KEY: HandedKey = {
   id: 'e1c0d1a2-0000-4000-8000-000000000001',
   expiresAt: '2030-01-02T00:00:00.000Z',
 };
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
 /** What opening did: the key, or the cause of the refusal. Anything but a HandoffError fails the property. */
 function attempt(handoff: string, secret = SECRET, run = RUN): HandedKey | HandoffFailure {
   try {
